@@ -1,0 +1,28 @@
+// What the S3 client layer measured for ONE HTTP request (one attempt: SDK retries are off).
+// This is the client side of the eBPF correlation: the tracer joins kernel exchanges to these
+// records by socket local port + CLOCK_MONOTONIC window (process.hrtime.bigint() and
+// bpf_ktime_get_ns() are the same clock).
+export interface RequestTrace {
+  target: string;
+  operation: string;
+  method: string;
+  /** Local TCP port of the socket that carried the request (undefined if no socket was assigned). */
+  localPort?: number;
+  remoteAddress?: string;
+  remotePort?: number;
+  protocol: 'http:' | 'https:';
+  /** True when the socket came from the keep-alive pool (no connect/tls phase). */
+  reused: boolean;
+  /** CLOCK_MONOTONIC nanoseconds. */
+  startNs: bigint;
+  /** Set when the response headers arrived. */
+  responseNs?: bigint;
+  /** Set when the last response body byte was consumed (or the request failed). */
+  endNs?: bigint;
+  /** Client-side phases in seconds, only those really measured. */
+  phases: Partial<Record<'resolve' | 'connect' | 'tls' | 'processing' | 'transfer', number>>;
+  statusCode?: number;
+  bytesSent: number;
+  bytesReceived: number;
+  error?: string;
+}
