@@ -1,0 +1,129 @@
+// Helpers shared by the deploy checks (test/deploy/*.test.ts). Not a test file itself.
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parser } from '@prometheus-io/lezer-promql';
+
+// dist/test/deploy/lib.js -> repository root
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const repoPath = (...p: string[]): string => join(repoRoot, ...p);
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: repoRoot, timeout: 120_000, ...opts });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Throws with the command's output when it does not exit 0, so failures explain themselves. */
+export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
+  const r = run(cmd, args, opts);
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r;
+}
+
+// Metric families the exporter exports (issues 2 and 3). Rules and dashboards may only use
+// these, so a typo cannot produce an alert or panel that silently never shows anything.
+export const HISTOGRAMS = [
+  's3prober_operation_duration_seconds',
+  's3prober_phase_duration_seconds',
+  's3prober_cycle_duration_seconds',
+  's3prober_wire_duration_seconds',
+  's3prober_wire_phase_duration_seconds',
+  's3prober_client_overhead_seconds',
+  's3prober_tcp_rtt_seconds',
+] as const;
+export const SUMMARIES = ['s3prober_operation_latency_seconds'] as const;
+export const PLAIN_FAMILIES = [
+  's3prober_operation_last_duration_seconds',
+  's3prober_operations_total',
+  's3prober_operation_failures_total',
+  's3prober_operation_success',
+  's3prober_transfer_bytes_total',
+  's3prober_cycle_success',
+  's3prober_cycles_total',
+  's3prober_cycles_skipped_total',
+  's3prober_last_cycle_timestamp_seconds',
+  's3prober_leftover_objects',
+  's3prober_tls_cert_expiry_timestamp_seconds',
+  's3prober_build_info',
+  's3prober_target_info',
+  's3prober_tcp_retransmits_total',
+  's3prober_wire_bytes_total',
+  's3prober_ebpf_up',
+  's3prober_ebpf_events_total',
+  's3prober_ebpf_events_dropped_total',
+  'up',
+] as const;
+
+export function knownSeriesNames(): Set<string> {
+  const names = new Set<string>(PLAIN_FAMILIES);
+  for (const h of HISTOGRAMS) for (const s of ['_bucket', '_sum', '_count']) names.add(h + s);
+  for (const h of SUMMARIES) for (const s of ['', '_sum', '_count']) names.add(h + s);
+  return names;
+}
+
+export interface ParsedPromQL {
+  errors: string[];
+  metrics: string[];
+}
+
+/** Parses PromQL with Prometheus' own lezer grammar; returns syntax errors and metric names. */
+export function parsePromQL(expr: string): ParsedPromQL {
+  const tree = parser.parse(expr);
+  const errors: string[] = [];
+  const metrics: string[] = [];
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError) {
+        errors.push(`syntax error at ${node.from}: ${JSON.stringify(expr.slice(Math.max(0, node.from - 20), node.to + 20))}`);
+      }
+      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') {
+        metrics.push(expr.slice(node.from, node.to));
+      }
+    },
+  });
+  return { errors, metrics };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+}
+
+export function hclfmtPath(): string {
+  const p = repoPath('.work', 'bin', 'hclfmt');
+  if (!existsSync(p)) throw new Error(`${p} missing: run scripts/setup.d/30-deploy.sh`);
+  return p;
+}
