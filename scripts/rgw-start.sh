@@ -1,0 +1,141 @@
+#!/bin/bash
+# Start 1 mon + 1 memstore OSD + radosgw (beast) on 127.0.0.1 (Ceph 16.2, auth none inside the
+# cluster, one S3 user). Derived from ../shared/reference/ceph-rgw/ceph-start.sh.
+#
+# Env: BASE (state dir, default .work/rgw), RGW_PORT (7480), MON_PORT (6789),
+#      S3_ACCESS_KEY (prober), S3_SECRET_KEY (prober-secret), MEMSTORE_BYTES (2 GiB),
+#      RGW_FORCE=1 (restart even if a matching cluster is already running).
+# Quiet on success: stdout is exactly one line,
+#   RGW_READY endpoint=http://127.0.0.1:PORT access_key=AK base=/abs/base reused=0|1 seconds=N
+# (the secret is never printed: callers pass it in, and output may end up in logs).
+# Safe to call when already running: a live cluster in BASE with the same ports and keys is reused.
+# Every daemon pid is recorded in $BASE/pids; rgw-stop.sh kills exactly those.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+BASE=${BASE:-$PWD/.work/rgw}
+RGW_PORT=${RGW_PORT:-7480} MON_PORT=${MON_PORT:-6789}
+AK=${S3_ACCESS_KEY:-prober} SK=${S3_SECRET_KEY:-prober-secret}
+die() { echo "rgw-start: $*" >&2; exit 1; }
+[[ "$RGW_PORT" =~ ^[0-9]+$ && "$MON_PORT" =~ ^[0-9]+$ ]] || die "RGW_PORT/MON_PORT must be numbers"
+mkdir -p "$BASE"; BASE=$(cd "$BASE" && pwd)
+[ "$BASE" != / ] && [ "$BASE" != "$HOME" ] || die "refusing BASE=$BASE"
+
+# Serialise concurrent starts/stops of the same BASE (the prober and a user may race).
+exec 9>"$BASE.lock"; flock -w 180 9 || die "another rgw-start/stop holds $BASE.lock"
+
+PKGS="radosgw ceph-mon ceph-osd"
+for b in $PKGS; do command -v "$b" >/dev/null || MISSING=1; done
+if [ -n "${MISSING:-}" ]; then
+  [ "$(id -u)" = 0 ] || die "missing $PKGS; install them as root (scripts/setup.sh) or run this as root"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 \
+      install -y -q --no-install-recommends $PKGS; } > "$BASE.apt.log" 2>&1 \
+    || die "apt-get install $PKGS failed, see $BASE.apt.log"
+fi
+
+STATE="rgw_port=$RGW_PORT mon_port=$MON_PORT keys=$(printf '%s:%s' "$AK" "$SK" | sha256sum | cut -c1-16)"
+alive() { # pid is running, not a zombie, and is one of OUR daemons (guards against pid reuse)
+  [ -r "/proc/$1/cmdline" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] &&
+    tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$BASE/ceph.conf"; }
+ready_line() { echo "RGW_READY endpoint=http://127.0.0.1:$RGW_PORT access_key=$AK base=$BASE reused=$1 seconds=$SECONDS"; }
+
+if [ -f "$BASE/pids" ]; then
+  ok=1; while read -r _ pid; do alive "$pid" || ok=0; done < "$BASE/pids"
+  if [ $ok = 1 ] && [ "${RGW_FORCE:-0}" != 1 ] && [ "$(cat "$BASE/state" 2>/dev/null)" = "$STATE" ] &&
+     curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; then
+    ready_line 1; exit 0
+  fi
+  exec 9>&-; "$HERE/rgw-stop.sh" >/dev/null; exec 9>"$BASE.lock"; flock -w 180 9
+fi
+
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+for p in "$RGW_PORT" "$MON_PORT"; do port_busy "$p" && die "port $p on 127.0.0.1 is already in use"; done
+
+# Wipe only what we created before (marker), never an arbitrary directory someone pointed BASE at.
+if [ -n "$(ls -A "$BASE")" ]; then
+  [ -f "$BASE/.s3prober-rgw" ] || die "$BASE is not empty and was not created by rgw-start.sh"
+  rm -rf "${BASE:?}"/* "${BASE:?}"/.s3prober-rgw
+fi
+mkdir -p "$BASE"/{run,log,mon.a,osd.0}; touch "$BASE/.s3prober-rgw"; chmod 700 "$BASE"
+
+fail() {
+  local rc=$?; [ $rc = 0 ] && return
+  echo "rgw-start: FAILED (rc=$rc), logs in $BASE/log; last lines:" >&2
+  tail -n 5 "$BASE"/log/*.log "$BASE"/log/*.stdout 2>/dev/null | sed 's/^/  /' >&2 || true
+  [ -f "$BASE/pids" ] && while read -r _ pid; do kill -9 "$pid" 2>/dev/null || true; done < "$BASE/pids"
+  rm -f "$BASE/pids"
+}
+trap fail EXIT
+
+CONF=$BASE/ceph.conf FSID=$(cat /proc/sys/kernel/random/uuid)
+cat > "$CONF" <<CONF
+[global]
+fsid = $FSID
+mon_host = [v1:127.0.0.1:$MON_PORT]
+public_addr = 127.0.0.1
+auth_cluster_required = none
+auth_service_required = none
+auth_client_required = none
+run_dir = $BASE/run
+log_file = $BASE/log/\$name.log
+crash_dir = $BASE/crash
+osd_pool_default_size = 1
+osd_pool_default_min_size = 1
+mon_allow_pool_size_one = true
+mon_warn_on_pool_no_redundancy = false
+osd_crush_chooseleaf_type = 0
+osd_pool_default_pg_num = 8
+osd_pool_default_pgp_num = 8
+osd_pool_default_pg_autoscale_mode = off
+mon_data_avail_warn = 1
+mon_warn_on_msgr2_not_enabled = false
+auth_allow_insecure_global_id_reclaim = false
+paxos_propose_interval = 0.05
+mon_data = $BASE/mon.\$id
+osd_data = $BASE/osd.\$id
+osd_objectstore = memstore
+memstore_device_bytes = ${MEMSTORE_BYTES:-2147483648}
+osd_crush_update_on_start = false
+osd_class_update_on_start = false
+[client]
+# Short-lived CLI clients (ceph, radosgw-admin) would otherwise create admin sockets and log files.
+admin_socket =
+log_file = /dev/null
+[client.rgw.a]
+admin_socket = $BASE/run/rgw.asok
+log_file = $BASE/log/rgw.log
+rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
+rgw_data = $BASE/rgw
+CONF
+
+ceph() { timeout 30 /usr/bin/ceph -c "$CONF" --connect-timeout 10 "$@"; }
+wait_for() { local what=$1 end=$((SECONDS + $2)); shift 2
+  until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || die "timeout waiting for $what"; sleep 0.05; done; }
+# -c with the conf path puts $BASE in each daemon's cmdline, which is how stop/reuse recognise them.
+# stdin from /dev/null and fd 9 closed, so callers reading our output or holding the lock don't hang.
+spawn() { local n=$1; shift; "$@" -c "$CONF" -f < /dev/null > "$BASE/log/$n.stdout" 2>&1 9>&- &
+  echo "$n $!" >> "$BASE/pids"; }
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+monmaptool --create --fsid "$FSID" --addv a "[v1:127.0.0.1:$MON_PORT]" "$BASE/monmap" >/dev/null
+timeout 30 ceph-mon -c "$CONF" --mkfs -i a --monmap "$BASE/monmap" > "$BASE/log/mon-mkfs.log" 2>&1
+spawn mon ceph-mon -i a
+wait_for "ceph-mon on port $MON_PORT" 20 tcp_open "$MON_PORT"
+OSD_UUID=$(cat /proc/sys/kernel/random/uuid)
+OSD_ID=$(ceph osd new "$OSD_UUID" 2> "$BASE/log/osd-new.log")
+timeout 30 ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" > "$BASE/log/osd-mkfs.log" 2>&1
+# One ceph CLI process for all cluster commands: each invocation costs ~0.3 s of Python start-up.
+{ echo "osd crush add osd.$OSD_ID 1.0 root=default host=localhost"
+  for p in .rgw.root default.rgw.{log,control,meta,buckets.index,buckets.data,buckets.non-ec}; do
+    echo "osd pool create $p 8 8"; echo "osd pool application enable $p rgw"; done
+} | timeout 60 /usr/bin/ceph -c "$CONF" > "$BASE/log/pools.log" 2>&1
+spawn osd ceph-osd -i "$OSD_ID"
+osd_up() { ceph osd stat | grep -q '1 up'; }
+wait_for "ceph-osd up" 30 osd_up
+spawn rgw radosgw -n client.rgw.a
+timeout 60 radosgw-admin -c "$CONF" user create --uid=prober --display-name=prober \
+  --access-key="$AK" --secret="$SK" > "$BASE/user.json" 2> "$BASE/log/user-create.log"
+chmod 600 "$BASE/user.json"
+wait_for "radosgw on port $RGW_PORT" 60 curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"
+echo "$STATE" > "$BASE/state"
+trap - EXIT
+ready_line 0

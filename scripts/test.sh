@@ -1,0 +1,50 @@
+#!/bin/bash
+# `npm test`: build, start a Ceph RGW for the tests, run every compiled test file one at a time.
+# Arguments narrow the run: a file runs if its path contains any argument (or matches it, for
+# arguments with glob characters), e.g. `npm test -- fault` or `npm test -- 'test/support/*'`.
+# Env: S3PROBER_TEST_ACCESS_KEY / S3PROBER_TEST_SECRET_KEY (keys of the test RGW user),
+#      S3PROBER_TEST_TIMEOUT_MS (per test, default 300000), S3PROBER_SKIP_BUILD=1.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+die() { echo "test.sh: $*" >&2; exit 1; }
+
+if [ "${S3PROBER_SKIP_BUILD:-0}" != 1 ]; then npm run --silent build || die "build failed"; fi
+
+# Test files come from the TypeScript sources, so a stale dist/ file of a deleted test never runs.
+FILES=()
+while IFS= read -r src; do
+  js="dist/${src%.ts}.js"
+  if [ $# -gt 0 ]; then
+    hit=0; for a in "$@"; do
+      case "$a" in *[*?[]*) [[ "$src" == $a || "$js" == $a ]] && hit=1 ;; *) [[ "$src" == *"$a"* ]] && hit=1 ;; esac
+    done; [ $hit = 1 ] || continue
+  fi
+  [ -f "$js" ] || die "$js missing after build (source $src)"
+  FILES+=("$js")
+done < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
+[ ${#FILES[@]} -gt 0 ] || die "no test files match: ${*:-(all)}"
+
+# One RGW per concurrent `npm test` in this tree: slot 0 is .work/rgw-test on 17480/16789; a run
+# that finds a slot's lock taken moves to the next slot instead of killing the other run's RGW.
+mkdir -p .work
+for slot in 0 1 2 3 4 5 6 7; do
+  exec 8>".work/rgw-test.$slot.lock"
+  flock -n 8 && break
+  exec 8>&-; [ $slot = 7 ] && die "8 test runs already in progress in this tree"
+done
+suffix=$([ "$slot" = 0 ] || echo "-$slot")
+export S3PROBER_TEST_ACCESS_KEY=${S3PROBER_TEST_ACCESS_KEY:-prober}
+export S3PROBER_TEST_SECRET_KEY=${S3PROBER_TEST_SECRET_KEY:-prober-secret}
+RGW_ENV=(BASE="$PWD/.work/rgw-test$suffix" RGW_PORT=$((17480 + slot)) MON_PORT=$((16789 + slot))
+  S3_ACCESS_KEY="$S3PROBER_TEST_ACCESS_KEY" S3_SECRET_KEY="$S3PROBER_TEST_SECRET_KEY")
+
+trap 'env "${RGW_ENV[@]}" scripts/rgw-stop.sh >/dev/null 8>&-' EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM
+# Fresh cluster every run (RGW_FORCE): no state leaks from an earlier, interrupted run.
+line=$(env "${RGW_ENV[@]}" RGW_FORCE=1 scripts/rgw-start.sh 8>&-) || die "could not start RGW"
+export S3PROBER_TEST_ENDPOINT="http://127.0.0.1:$((17480 + slot))"
+echo "test.sh: ${line#RGW_READY }; ${#FILES[@]} test file(s)"
+
+node --test --test-concurrency=1 --test-timeout="${S3PROBER_TEST_TIMEOUT_MS:-300000}" \
+  --test-reporter=spec "${FILES[@]}" 8>&-
+exit $?

@@ -1,0 +1,202 @@
+// The fault proxy against the real test RGW: pass-through is faithful and each fault does what
+// the fault tests rely on.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import {
+  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand,
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
+  S3Client, UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { refusedEndpoint, startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { s3Client, testRgw } from './rgw.js';
+
+const bucket = `fault-proxy-${Date.now()}`;
+const payload = randomBytes(64 * 1024);
+let proxy: FaultProxy;
+let direct: S3Client;
+let viaProxy: S3Client;
+
+/** Raw GET through the proxy, to observe exactly what arrives on the wire. */
+function rawGet(path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; error?: NodeJS.ErrnoException }> {
+  return new Promise((resolve, reject) => {
+    let finish: ((error?: NodeJS.ErrnoException) => void) | undefined;
+    const req = http.get(`${proxy.url}${path}`, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let settled = false;
+      finish = (error) => {
+        if (settled) return;
+        settled = true;
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), ...(error ? { error } : {}) });
+      };
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => finish!());
+      res.on('error', finish);
+      res.on('aborted', () => finish!(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    });
+    // After the head arrived, a socket error belongs to the body; before, the request failed.
+    req.on('error', (e) => (finish ? finish(e) : reject(e)));
+  });
+}
+
+async function getBytes(client: S3Client, key: string): Promise<Buffer> {
+  const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await r.Body!.transformToByteArray());
+}
+
+before(async () => {
+  const target = testRgw();
+  direct = s3Client(target);
+  proxy = await startFaultProxy({ upstream: target.endpoint });
+  viaProxy = s3Client({ ...target, endpoint: proxy.url });
+  await direct.send(new CreateBucketCommand({ Bucket: bucket }));
+  await direct.send(new PutObjectCommand({ Bucket: bucket, Key: 'obj', Body: payload }));
+});
+
+after(async () => {
+  await proxy.close();
+  const listed = await direct.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const o of listed.Contents ?? []) await direct.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+  await direct.send(new DeleteBucketCommand({ Bucket: bucket }));
+  direct.destroy();
+  viaProxy.destroy();
+});
+
+describe('pass-through', () => {
+  test('PUT/GET/HEAD and a multipart upload arrive intact, over reused connections', async () => {
+    proxy.setFault(null);
+    const before = proxy.stats.connections;
+    const body = randomBytes(300_000);
+    await viaProxy.send(new PutObjectCommand({ Bucket: bucket, Key: 'pass', Body: body }));
+    assert.deepEqual(await getBytes(viaProxy, 'pass'), body);
+    const head = await viaProxy.send(new HeadObjectCommand({ Bucket: bucket, Key: 'pass' }));
+    assert.equal(head.ContentLength, body.length);
+
+    const part1 = randomBytes(5 * 1024 * 1024), part2 = randomBytes(1024);
+    const { UploadId } = await viaProxy.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mpu' }));
+    const e1 = await viaProxy.send(new UploadPartCommand({ Bucket: bucket, Key: 'mpu', UploadId, PartNumber: 1, Body: part1 }));
+    const e2 = await viaProxy.send(new UploadPartCommand({ Bucket: bucket, Key: 'mpu', UploadId, PartNumber: 2, Body: part2 }));
+    await viaProxy.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mpu', UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag! }, { PartNumber: 2, ETag: e2.ETag! }] } }));
+    assert.deepEqual(await getBytes(direct, 'mpu'), Buffer.concat([part1, part2]));
+    assert.ok(proxy.stats.connections - before <= 2, `keep-alive reused: ${proxy.stats.connections - before} new connections`);
+    assert.equal(proxy.stats.byOperation.UploadPart, 2);
+    assert.equal(proxy.stats.byOperation.CompleteMultipartUpload, 1);
+  });
+});
+
+describe('faults', () => {
+  test('delay holds only the matching operation for at least D ms', async () => {
+    proxy.setFault({ kind: 'delay', ms: 150, match: { operation: 'GetObject' } });
+    let t = performance.now();
+    await getBytes(viaProxy, 'obj');
+    const delayed = performance.now() - t;
+    t = performance.now();
+    await viaProxy.send(new HeadObjectCommand({ Bucket: bucket, Key: 'obj' }));
+    const head = performance.now() - t;
+    assert.ok(delayed >= 150 && delayed < 1000, `GetObject took ${delayed} ms`);
+    assert.ok(head < 100, `HeadObject took ${head} ms`);
+  });
+
+  test('corrupt flips exactly count bytes and keeps the length', async () => {
+    proxy.setFault({ kind: 'corrupt', offset: 1000, count: 3, match: { operation: 'GetObject' } });
+    const got = await getBytes(viaProxy, 'obj');
+    assert.equal(got.length, payload.length);
+    const diff = [...got.keys()].filter((i) => got[i] !== payload[i]);
+    assert.deepEqual(diff, [1000, 1001, 1002]);
+  });
+
+  test('status answers with the S3 error XML without reaching RGW', async () => {
+    const cases = [[503, 'SlowDown'], [429, 'TooManyRequests'], [500, 'InternalError'], [403, 'AccessDenied']] as const;
+    for (const [status, code] of cases) {
+      proxy.setFault({ kind: 'status', status, match: { operation: 'PutObject' } });
+      await assert.rejects(viaProxy.send(new PutObjectCommand({ Bucket: bucket, Key: 'never', Body: payload })),
+        (e: Error & { $metadata?: { httpStatusCode?: number } }) => e.name === code && e.$metadata?.httpStatusCode === status);
+    }
+    proxy.setFault({ kind: 'status', status: 503 });
+    const raw = await rawGet(`/${bucket}/obj`);
+    assert.equal(raw.status, 503);
+    assert.match(raw.body.toString(), /^<\?xml[^>]*>\s*<Error><Code>SlowDown<\/Code><Message>.+<\/Message><Resource>\/.+<\/RequestId>/s);
+    proxy.setFault(null);
+    await assert.rejects(direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'never' })), { name: 'NotFound' });
+  });
+
+  test('stall reads the request and never answers; the client times out', async () => {
+    proxy.setFault({ kind: 'stall' });
+    const t = performance.now();
+    await assert.rejects(viaProxy.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' }), { abortSignal: AbortSignal.timeout(300) }));
+    const took = performance.now() - t;
+    assert.ok(took >= 290 && took < 2000, `gave up after ${took} ms`);
+  });
+
+  test('reset-request RSTs mid-upload and nothing is stored', async () => {
+    proxy.setFault({ kind: 'reset-request', afterBytes: 16 * 1024, match: { operation: 'PutObject' } });
+    await assert.rejects(viaProxy.send(new PutObjectCommand({ Bucket: bucket, Key: 'reset', Body: payload })),
+      (e: NodeJS.ErrnoException) => ['ECONNRESET', 'EPIPE'].includes(e.code ?? '') || /socket hang up|ECONNRESET|EPIPE/.test(e.message));
+    proxy.setFault(null);
+    await assert.rejects(direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'reset' })), { name: 'NotFound' });
+  });
+
+  test('reset-response sends the head and part of the body, then RST', async () => {
+    proxy.setFault({ kind: 'reset-response', afterBytes: 10 });
+    const r = await rawGet(`/${bucket}/obj`);
+    assert.equal(r.status, 403); // unsigned request: RGW's own answer, cut short
+    assert.equal(r.body.length, 10);
+    assert.ok(r.error, 'body ended with an error');
+    proxy.setFault({ kind: 'reset-response', afterBytes: 10_000, match: { operation: 'GetObject' } });
+    const got = await viaProxy.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' }));
+    assert.equal(got.ContentLength, payload.length);
+    await assert.rejects(got.Body!.transformToByteArray(), (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNRESET' || /aborted|ECONNRESET/.test(e.message));
+  });
+
+  test('truncate keeps Content-Length and closes early', async () => {
+    proxy.setFault({ kind: 'truncate', afterBytes: 20_000, match: { operation: 'GetObject' } });
+    const got = await viaProxy.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' }));
+    assert.equal(got.ContentLength, payload.length);
+    const err = await got.Body!.transformToByteArray().then(() => undefined, (e: Error) => e);
+    assert.ok(err, 'a truncated body must not read as complete');
+  });
+
+  test('trickle paces the body at bytesPerSecond and keeps it intact', async () => {
+    await direct.send(new PutObjectCommand({ Bucket: bucket, Key: 'small', Body: payload.subarray(0, 4096) }));
+    proxy.setFault({ kind: 'trickle', bytesPerSecond: 8192, match: { operation: 'GetObject' } });
+    const t = performance.now();
+    const got = await getBytes(viaProxy, 'small');
+    const took = performance.now() - t;
+    assert.deepEqual(got, payload.subarray(0, 4096));
+    assert.ok(took >= 450 && took < 1500, `4 KiB at 8 KiB/s took ${took} ms`);
+  });
+
+  test('times limits a fault to the first N matching requests', async () => {
+    proxy.setFault({ kind: 'status', status: 500, times: 2, match: { method: 'GET' } });
+    const faultedBefore = proxy.stats.faulted;
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      results.push(await getBytes(viaProxy, 'obj').then(() => 'ok', (e: Error) => e.name));
+    }
+    assert.deepEqual(results, ['InternalError', 'InternalError', 'ok', 'ok']);
+    assert.equal(proxy.stats.faulted - faultedBefore, 2);
+  });
+});
+
+describe('lifecycle', () => {
+  test('close() ends stalled and idle client connections', async () => {
+    const p = await startFaultProxy({ upstream: testRgw().endpoint });
+    p.setFault({ kind: 'stall' });
+    const pending = new Promise<string>((resolve) => {
+      http.get(`${p.url}/`, { agent: false }, () => resolve('answered')).on('error', (e) => resolve(e.message));
+    });
+    while (p.stats.requests === 0) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(p.stats.openConnections, 1);
+    await p.close();
+    assert.match(await pending, /socket hang up|ECONNRESET/);
+    assert.equal(p.stats.openConnections, 0);
+  });
+
+  test('refusedEndpoint refuses connections', async () => {
+    const { url } = await refusedEndpoint();
+    await assert.rejects(fetch(url), (e: Error & { cause?: { code?: string } }) => e.cause?.code === 'ECONNREFUSED');
+  });
+});

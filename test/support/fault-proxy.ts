@@ -1,0 +1,295 @@
+// An HTTP proxy in front of a real S3 server (RGW) that injects faults into matching requests.
+// It speaks HTTP so a fault can hit one S3 operation and the exact point of a body; everything it
+// does not fault is passed through byte for byte (raw headers, streaming bodies, keep-alive).
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultS3ErrorCode, s3ErrorXml, s3Operation } from './s3-operation.js';
+
+export interface RequestInfo {
+  method: string;
+  /** Path without the query string, e.g. /bucket/key. */
+  path: string;
+  query: URLSearchParams;
+  /** S3 API name guessed from method/path/query (path-style), e.g. GetObject, UploadPart. */
+  operation: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** Which requests a fault hits. Object form: every given field must match.
+ *  path: string = prefix, RegExp = test; query: string = that parameter is present. */
+export type FaultMatch =
+  | ((req: RequestInfo) => boolean)
+  | { method?: string; operation?: string | string[]; path?: string | RegExp; query?: string | RegExp };
+
+interface FaultCommon {
+  match?: FaultMatch;
+  /** Only the first N matching requests are faulted (default: all). */
+  times?: number;
+  /** Fault a matching request with this probability (default 1). */
+  probability?: number;
+}
+
+export type Fault = FaultCommon & (
+  /** Hold the response head for ms after the upstream answered. */
+  | { kind: 'delay'; ms: number }
+  /** XOR 0xff `count` (default 1) body bytes from `offset` (default 0): same length, other bytes. */
+  | { kind: 'corrupt'; offset?: number; count?: number }
+  /** Accept and read the request, never answer (until the client or close() gives up). */
+  | { kind: 'stall'; drainRequest?: boolean }
+  /** RST the client connection once `afterBytes` (default 0) request body bytes arrived. */
+  | { kind: 'reset-request'; afterBytes?: number }
+  /** Send the head and `afterBytes` (default half the Content-Length) body bytes, then RST. */
+  | { kind: 'reset-response'; afterBytes?: number }
+  /** Answer at once with status and an S3 error XML body (code defaults from status). */
+  | { kind: 'status'; status: number; code?: string; message?: string; headers?: Record<string, string> }
+  /** Send the real head (Content-Length intact) and `afterBytes` (default half) of the body, then FIN. */
+  | { kind: 'truncate'; afterBytes?: number }
+  /** Send the response body at bytesPerSecond. */
+  | { kind: 'trickle'; bytesPerSecond: number }
+);
+
+export interface FaultProxyStats {
+  /** Requests seen (faulted or not). */
+  requests: number;
+  /** Requests a fault was applied to. */
+  faulted: number;
+  /** Requests seen per S3 operation. */
+  byOperation: Record<string, number>;
+  /** Client connections accepted. */
+  connections: number;
+  /** Client connections currently open. */
+  readonly openConnections: number;
+}
+
+export interface FaultProxy {
+  url: string;
+  port: number;
+  /** Replace the active faults; the first whose match accepts a request applies. null: pass through. */
+  setFault(fault: Fault | Fault[] | null): void;
+  stats: FaultProxyStats;
+  /** Stop listening and destroy every client and upstream socket. */
+  close(): Promise<void>;
+}
+
+export interface FaultProxyOptions {
+  upstream: string;
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  host?: string;
+  port?: number;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect']);
+
+function matches(m: FaultMatch | undefined, r: RequestInfo): boolean {
+  if (m === undefined) return true;
+  if (typeof m === 'function') return m(r);
+  if (m.method !== undefined && m.method.toUpperCase() !== r.method) return false;
+  if (m.operation !== undefined && !(Array.isArray(m.operation) ? m.operation : [m.operation]).includes(r.operation)) return false;
+  if (m.path !== undefined && !(typeof m.path === 'string' ? r.path.startsWith(m.path) : m.path.test(r.path))) return false;
+  if (m.query !== undefined && !(typeof m.query === 'string' ? r.query.has(m.query) : m.query.test(r.query.toString()))) return false;
+  return true;
+}
+
+/** Filter a raw header list ([name, value, ...]) keeping case and order. */
+function rawHeaders(raw: string[], drop: (lower: string) => boolean): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!drop(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
+}
+
+/** RST instead of FIN. TLS sockets cannot reset their own handle; their raw parent can. */
+function resetSocket(sock: Duplex | null | undefined): void {
+  if (!sock) return;
+  const s = sock as net.Socket & { _parentWrap?: net.Socket };
+  try { s.resetAndDestroy(); return; } catch { /* not a TCP handle */ }
+  try { s._parentWrap?.resetAndDestroy(); } catch { /* fall through */ }
+  s.destroy();
+}
+
+function write(res: http.ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) return reject(new Error('client gone'));
+    res.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
+  const upstream = new URL(opts.upstream);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  let faults: Fault[] = [];
+  const used = new Map<Fault, number>();
+  const sockets = new Set<net.Socket>();
+  const stats: FaultProxyStats = {
+    requests: 0, faulted: 0, byOperation: {}, connections: 0,
+    get openConnections() { return sockets.size; },
+  };
+
+  const pick = (r: RequestInfo): Fault | undefined => {
+    for (const f of faults) {
+      if (!matches(f.match, r)) continue;
+      const n = used.get(f) ?? 0;
+      if (f.times !== undefined && n >= f.times) continue;
+      if (f.probability !== undefined && Math.random() >= f.probability) continue;
+      used.set(f, n + 1);
+      return f;
+    }
+    return undefined;
+  };
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const info: RequestInfo = {
+      method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams,
+      operation: s3Operation(req.method ?? 'GET', url.pathname, url.searchParams, req.headers['x-amz-copy-source'] !== undefined),
+      headers: req.headers,
+    };
+    stats.requests++;
+    stats.byOperation[info.operation] = (stats.byOperation[info.operation] ?? 0) + 1;
+    const fault = pick(info);
+    if (fault) stats.faulted++;
+    handle(req, res, info, fault).catch(() => { res.destroy(); });
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo, fault?: Fault) {
+    switch (fault?.kind) {
+      case 'stall':
+        if (fault.drainRequest !== false) req.resume();
+        return; // the socket stays open until the client or close() ends it
+      case 'reset-request': {
+        const after = fault.afterBytes ?? 0;
+        let seen = 0;
+        const check = () => { if (seen >= after || req.readableEnded) resetSocket(req.socket); };
+        if (after === 0) return resetSocket(req.socket);
+        req.on('data', (c: Buffer) => { seen += c.length; check(); });
+        req.on('end', check);
+        return;
+      }
+      case 'status': {
+        req.resume(); // drain, so the connection stays usable for keep-alive
+        const { code, message } = { ...defaultS3ErrorCode(fault.status), ...pickDefined(fault.code, fault.message) };
+        const requestId = `fault${Date.now().toString(16)}${Math.floor(Math.random() * 1e6)}`;
+        const body = Buffer.from(s3ErrorXml(code, message, info.path, requestId));
+        res.writeHead(fault.status, {
+          'Content-Type': 'application/xml', 'Content-Length': body.length,
+          'x-amz-request-id': requestId, ...(fault.headers ?? {}),
+        });
+        res.end(body);
+        return;
+      }
+    }
+
+    const upReq = http.request({
+      host: upstream.hostname, port: upstream.port || 80, method: req.method, path: req.url, agent,
+      headers: rawHeaders(req.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders,
+    });
+    res.on('close', () => { if (!res.writableFinished) upReq.destroy(); });
+    req.pipe(upReq);
+    const upRes = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      upReq.on('response', resolve);
+      upReq.on('error', reject);
+    }).catch((err: Error) => {
+      if (!res.headersSent && !res.destroyed) {
+        const body = s3ErrorXml('BadGateway', `fault proxy: upstream ${err.message}`, info.path, 'fault-proxy');
+        res.writeHead(502, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) }).end(body);
+      }
+      return undefined;
+    });
+    if (!upRes) return;
+    upRes.on('error', () => res.destroy());
+    if (fault?.kind === 'delay') await sleep(fault.ms);
+    if (res.destroyed) { upRes.destroy(); return; }
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage,
+      rawHeaders(upRes.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders);
+    const length = Number(upRes.headers['content-length'] ?? NaN);
+    const noBody = info.method === 'HEAD' || upRes.statusCode === 204 || upRes.statusCode === 304;
+    const half = noBody ? 0 : Number.isFinite(length) ? Math.floor(length / 2) : 1;
+
+    if (fault?.kind === 'corrupt' || fault?.kind === 'trickle' || fault?.kind === 'reset-response' || fault?.kind === 'truncate') {
+      const cut = fault.kind === 'reset-response' || fault.kind === 'truncate' ? (fault.afterBytes ?? half) : Infinity;
+      const flipFrom = fault.kind === 'corrupt' ? (fault.offset ?? 0) : Infinity;
+      const flipTo = fault.kind === 'corrupt' ? flipFrom + (fault.count ?? 1) : Infinity;
+      const started = Date.now();
+      let sent = 0;
+      res.flushHeaders();
+      for await (const c of upRes as AsyncIterable<Buffer>) {
+        let chunk = c;
+        if (sent + chunk.length > cut) chunk = chunk.subarray(0, cut - sent);
+        if (sent < flipTo && sent + chunk.length > flipFrom) {
+          chunk = Buffer.from(chunk);
+          for (let i = Math.max(flipFrom - sent, 0); i < Math.min(flipTo - sent, chunk.length); i++) chunk[i]! ^= 0xff;
+        }
+        if (fault.kind === 'trickle') {
+          for (let off = 0; off < chunk.length;) {
+            // Pace by elapsed time (not per tick) so timer jitter does not accumulate.
+            const allowed = Math.floor(((Date.now() - started) / 1000) * fault.bytesPerSecond) - sent;
+            if (allowed <= 0) { await sleep(20); continue; }
+            const piece = chunk.subarray(off, off + allowed);
+            await write(res, piece);
+            off += piece.length; sent += piece.length;
+          }
+        } else if (chunk.length > 0) {
+          await write(res, chunk);
+          sent += chunk.length;
+        }
+        if (sent >= cut) break;
+      }
+      if (sent >= cut) {
+        upRes.destroy(); // leaves the upstream connection unreusable; the agent drops it
+        await sleep(20); // let the client parse what it got before the connection dies
+        if (fault.kind === 'reset-response') resetSocket(res.socket);
+        else res.socket?.end();
+        return;
+      }
+      res.end();
+      return;
+    }
+    upRes.pipe(res);
+  }
+
+  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+  server.keepAliveTimeout = 60_000; // longer than client idle timeouts: the client decides reuse
+  server.on(opts.tls ? 'secureConnection' : 'connection', (sock: net.Socket) => {
+    stats.connections++;
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  server.on('clientError', (_err, sock) => sock.destroy());
+  if (opts.tls) server.on('tlsClientError', () => { /* tests provoke these on purpose */ });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+
+  return {
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    stats,
+    setFault(f) { faults = f === null ? [] : Array.isArray(f) ? f : [f]; used.clear(); },
+    async close() {
+      faults = [];
+      const closed = [...sockets].map((s) => new Promise((resolve) => { s.once('close', resolve); s.destroy(); }));
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      agent.destroy();
+      await Promise.all([stopped, ...closed]);
+    },
+  };
+}
+
+function pickDefined(code?: string, message?: string): { code?: string; message?: string } {
+  return { ...(code !== undefined ? { code } : {}), ...(message !== undefined ? { message } : {}) };
+}
+
+/** A loopback URL where nothing listens (connection refused). The port was free a moment ago. */
+export async function refusedEndpoint(): Promise<{ url: string; port: number }> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return { url: `http://127.0.0.1:${port}`, port };
+}
