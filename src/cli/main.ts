@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// s3prober command line: run (default), once, check-config.
+import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { startLocalRgw, type LocalRgw } from '../embedded/local-rgw.js';
+import { VERSION } from '../version.js';
+import { redactConfig } from '../config/redact.js';
+import { runOnce } from './once.js';
+import { ProberRuntime } from './runtime.js';
+
+const EXIT_CONFIG = 2;
+
+/** The config from --config, or the embedded local RGW when none is given. */
+async function resolveConfig(file: string | undefined, logger: Logger): Promise<{ config: Config; local?: LocalRgw }> {
+  if (file) return { config: await loadConfig(file) };
+  logger.info('no --config given: starting the embedded local S3 target (Ceph RGW on loopback)');
+  const local = await startLocalRgw();
+  return { config: local.config, local };
+}
+
+function fail(e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`s3prober: ${msg}\n`);
+  process.exit(e instanceof ConfigError ? EXIT_CONFIG : 1);
+}
+
+async function run(opts: { config?: string; listen?: string; logLevel?: string }): Promise<void> {
+  let logger = createLogger((opts.logLevel as 'info') ?? 'info');
+  const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
+  if (!opts.logLevel && config.logLevel !== 'info') logger = createLogger(config.logLevel);
+  let rt: ProberRuntime;
+  try {
+    rt = await ProberRuntime.start({ config, configFile: opts.config ?? process.env.S3PROBER_CONFIG, listen: opts.listen, logger });
+  } catch (e) {
+    await local?.stop();
+    fail(e);
+  }
+  const a = rt.address;
+  logger.info({ listen: `${a.host}:${a.port}` }, `serving /metrics on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/metrics`);
+
+  // No stray error may kill a prober that runs for months: log it, count it, keep going.
+  process.on('unhandledRejection', (err) => {
+    rt.processMetrics.internalErrors.inc({ kind: 'unhandled_rejection' });
+    logger.error({ err }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (err) => {
+    rt.processMetrics.internalErrors.inc({ kind: 'uncaught_exception' });
+    logger.error({ err }, 'uncaught exception');
+  });
+  process.on('SIGHUP', () => void rt.reload());
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: aborting cycles, cleaning up');
+    // Cleanup is bounded; never hang on exit.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000).unref();
+    await rt.stop();
+    await local?.stop();
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+const program = new Command()
+  .name('s3prober')
+  .description('Active synthetic S3 prober and Prometheus exporter')
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('run', { isDefault: true })
+  .description('run the exporter (probes every target on the schedule, serves /metrics)')
+  .option('-c, --config <file>', 'YAML config file (default: $S3PROBER_CONFIG, else the embedded local RGW)')
+  .option('-l, --listen <host:port>', 'listen address, overrides the config (default 0.0.0.0:9340)')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
+  .action(run);
+
+program
+  .command('once')
+  .description('run one cycle per target, print a table, exit 0 if every operation succeeded')
+  .option('-c, --config <file>', 'YAML config file (default: the embedded local RGW)')
+  .action(async (opts: { config?: string }) => {
+    const logger = createLogger('warn', process.stderr);
+    const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
+    let ok = false;
+    try {
+      ok = await runOnce(config, logger);
+    } catch (e) {
+      await local?.stop();
+      fail(e);
+    }
+    await local?.stop();
+    process.exit(ok ? 0 : 1);
+  });
+
+program
+  .command('check-config')
+  .argument('<file>', 'YAML config file')
+  .description('validate a config file and print it normalised (secrets redacted); exit 2 if invalid')
+  .action(async (file: string) => {
+    const config = await loadConfig(file).catch(fail);
+    process.stdout.write(stringify(redactConfig(config)));
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,38 @@
+// `s3prober once`: one cycle per target, a human table on stdout; exit 0 only if all succeeded.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { CycleResult } from '../probes/result.js';
+import { TargetRunner } from '../scheduler/target-runner.js';
+
+export async function runOnce(config: Config, logger: Logger, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+  const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));
+  try {
+    // Targets run side by side, as they would under the schedule.
+    const results = await Promise.all(runners.map((r) => r.runCycle()));
+    out.write(formatTable(results));
+    return results.every((r) => r.success);
+  } finally {
+    for (const r of runners) r.destroy();
+  }
+}
+
+export function formatTable(results: CycleResult[]): string {
+  const rows: string[][] = [['TARGET', 'OPERATION', 'SIZE', 'LATENCY', 'BYTES', 'RESULT', 'REASON']];
+  for (const c of results) {
+    for (const o of c.operations) {
+      rows.push([
+        c.target,
+        o.operation,
+        o.size,
+        o.durationSeconds === undefined ? '-' : `${(o.durationSeconds * 1000).toFixed(2)}ms`,
+        String(o.bytes),
+        o.outcome,
+        o.outcome === 'failure' ? `${o.reason}${o.errorCode ? ` (${o.errorCode}${o.httpStatus ? ` ${o.httpStatus}` : ''})` : ''}` : (o.skippedBecause ? `after ${o.skippedBecause}` : ''),
+      ]);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const summary = results.map((c) => `${c.target}: ${c.success ? 'success' : 'FAILURE'} in ${(c.durationSeconds * 1000).toFixed(0)}ms, leftovers ${c.leftovers}`);
+  return `${lines.join('\n')}\n\n${summary.join('\n')}\n`;
+}

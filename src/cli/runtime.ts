@@ -1,0 +1,183 @@
+// The running exporter: config -> metrics + target runners + schedule + HTTP server (+ tracer).
+// Reload swaps all config-derived parts atomically; an invalid new config keeps the old one running.
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { parseListen, type Config } from '../config/schema.js';
+import { registerSecret } from '../log/scrub.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { ProcessMetrics } from '../metrics/process-metrics.js';
+import type { CycleObserver } from '../probes/result.js';
+import type { RequestTrace } from '../s3/request-trace.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { TargetRunner } from '../scheduler/target-runner.js';
+import { createApp } from '../server/app.js';
+import type { TargetStatus, WireView } from '../server/status-page.js';
+import { VERSION } from '../version.js';
+import { startTracer, type Tracer } from './tracer.js';
+
+export interface RuntimeOptions {
+  config: Config;
+  /** Where reloads read from; absent for the embedded default. */
+  configFile?: string;
+  /** --listen: overrides the config's listen address. */
+  listen?: string;
+  logger: Logger;
+}
+
+interface Generation {
+  config: Config;
+  recorder: MetricsRecorder;
+  runners: TargetRunner[];
+  scheduler: Scheduler;
+}
+
+export class ProberRuntime {
+  readonly processMetrics = new ProcessMetrics();
+  private gen!: Generation;
+  private server!: Server;
+  private tracer!: Tracer;
+  private readonly everReady = new Set<string>();
+  private reloading: Promise<string | undefined> | undefined;
+
+  private constructor(private readonly o: RuntimeOptions) {}
+
+  static async start(o: RuntimeOptions): Promise<ProberRuntime> {
+    const rt = new ProberRuntime(o);
+    rt.tracer = await startTracer({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
+    rt.gen = rt.generation(o.config, []);
+    try {
+      await rt.listen(o.listen ?? o.config.listen);
+    } catch (e) {
+      await rt.tracer.close();
+      for (const r of rt.gen.runners) r.destroy();
+      throw e;
+    }
+    rt.gen.scheduler.start();
+    o.logger.info({ targets: o.config.targets.map((t) => t.name), schedule: o.config.schedule, tracer: rt.tracer.up }, 's3prober started');
+    return rt;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server.address();
+    if (!a || typeof a === 'string') throw new Error('server not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  get config(): Config {
+    return this.gen.config;
+  }
+
+  private generation(config: Config, previous: TargetRunner[]): Generation {
+    for (const t of config.targets) {
+      if ('secretAccessKey' in t.credentials) {
+        registerSecret(t.credentials.secretAccessKey);
+        registerSecret(t.credentials.sessionToken);
+      }
+    }
+    const recorder = new MetricsRecorder(config);
+    const observer: CycleObserver = {
+      onOperation: (r) => recorder.onOperation(r),
+      onTrace: (t: RequestTrace) => this.tracer.observe(t),
+      onCertificate: (target, d) => recorder.onCertificate(target, d),
+    };
+    const runners = config.targets.map((t) => {
+      const r = new TargetRunner(t, config.timeout, this.o.logger, observer);
+      const prev = previous.find((p) => p.target.name === t.name);
+      if (prev) {
+        // Same target across a reload: keep what it still has to clean up and its last result.
+        for (const l of prev.leftovers.list()) r.leftovers.add(l);
+        r.lastResult = prev.lastResult;
+      }
+      return r;
+    });
+    const scheduler = new Scheduler({
+      schedule: config.schedule,
+      spread: config.spread,
+      jitterMs: config.jitter,
+      runners,
+      logger: this.o.logger,
+      hooks: {
+        onCycle: (c) => {
+          recorder.onCycle(c);
+          this.everReady.add(c.target);
+        },
+        onSkipped: (t) => recorder.onCycleSkipped(t),
+        onStart: (t, d) => recorder.onCycleStart(t, d),
+      },
+    });
+    return { config, recorder, runners, scheduler };
+  }
+
+  private listen(addr: string): Promise<void> {
+    const l = parseListen(addr);
+    if (!l) throw new Error(`invalid listen address ${JSON.stringify(addr)}: expected HOST:PORT`);
+    const app = createApp({
+      version: VERSION,
+      registries: () => [this.processMetrics.registry, this.gen.recorder.registry],
+      ready: () => this.gen.runners.every((r) => this.everReady.has(r.target.name)),
+      tracerUp: () => this.tracer.up,
+      targets: () => this.statuses(),
+      reload: () => this.reload(),
+    });
+    return new Promise((resolve, reject) => {
+      const server = app.listen(l.port, l.host);
+      server.once('listening', () => {
+        this.server = server;
+        resolve();
+      });
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new Error(`cannot listen on ${addr}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.code ?? e.message}`)),
+      );
+    });
+  }
+
+  private statuses(): TargetStatus[] {
+    const wire = this.tracer.snapshot();
+    return this.gen.runners.map((r) => ({
+      name: r.target.name,
+      endpoint: r.target.endpoint,
+      bucketMode: r.target.bucket.mode,
+      last: r.lastResult,
+      running: r.busy,
+      wire: wire[r.target.name] as WireView | undefined,
+    }));
+  }
+
+  /** Re-reads the config file; resolves with an error message when the old config was kept. */
+  reload(): Promise<string | undefined> {
+    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<string | undefined> {
+    const log = this.o.logger;
+    if (!this.o.configFile) return 'no config file to reload (embedded default)';
+    let config: Config;
+    try {
+      config = await loadConfig(this.o.configFile);
+    } catch (e) {
+      this.processMetrics.reloadSuccess.set(0);
+      log.error({ file: this.o.configFile }, `config reload failed, previous config kept: ${(e as Error).message}`);
+      return (e as Error).message;
+    }
+    const old = this.gen;
+    await old.scheduler.stop(); // waits for in-flight cycles and their cleanup
+    this.gen = this.generation(config, old.runners);
+    for (const r of old.runners) r.destroy();
+    this.gen.scheduler.start();
+    this.processMetrics.reloadSuccess.set(1);
+    this.processMetrics.reloadTime.set(Date.now() / 1000);
+    log.info({ targets: config.targets.map((t) => t.name) }, 'config reloaded');
+    return undefined;
+  }
+
+  /** Aborts in-flight cycles (their cleanup still runs), closes the server, detaches the tracer. */
+  async stop(): Promise<void> {
+    this.server?.close();
+    this.server?.closeAllConnections();
+    await this.gen.scheduler.stop();
+    for (const r of this.gen.runners) r.destroy();
+    await this.tracer.close();
+  }
+}

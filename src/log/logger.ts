@@ -1,0 +1,37 @@
+// Structured JSON logs. Secrets are redacted by path and scrubbed from free text as a second line of defence.
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { scrubSecrets } from './scrub.js';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'secretAccessKey', '*.secretAccessKey', '*.*.secretAccessKey',
+  'sessionToken', '*.sessionToken', '*.*.sessionToken',
+  'authorization', '*.authorization', '*.headers.authorization', '*.headers.Authorization',
+  'credentials', '*.credentials',
+];
+
+export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { app: 's3prober' },
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        logMethod(args, method) {
+          // Free-text messages (e.g. an error's message) are scrubbed of anything that looks like a secret.
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as typeof args;
+          return method.apply(this, scrubbed);
+        },
+      },
+      serializers: {
+        err: (e: unknown) => {
+          const s = pino.stdSerializers.err(e as Error);
+          return { type: s.type, message: scrubSecrets(s.message), code: (e as { code?: string }).code };
+        },
+      },
+    },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}

@@ -1,0 +1,111 @@
+// Turns what probes saw into metric samples. A failure never enters a latency family.
+// One recorder per loaded config: its label set follows the config's targets.
+import { Registry } from 'prom-client';
+import type { Config, TargetConfig } from '../config/schema.js';
+import { OPERATIONS, type Operation } from '../probes/operations.js';
+import type { CycleResult, OperationResult } from '../probes/result.js';
+import type { RequestTrace } from '../s3/request-trace.js';
+import { createFamilies, type ProberFamilies } from './families.js';
+
+type Labels = Record<string, string>;
+
+export class MetricsRecorder {
+  readonly registry = new Registry();
+  readonly families: ProberFamilies;
+  /** Label names every target-scoped family starts with: target, then the union of extra labels. */
+  readonly targetLabelNames: string[];
+  private readonly base = new Map<string, Labels>();
+
+  constructor(config: Config) {
+    const extra = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
+    this.targetLabelNames = ['target', ...extra];
+    this.families = createFamilies(this.registry, this.targetLabelNames);
+    for (const t of config.targets) this.addTarget(t, extra);
+  }
+
+  private addTarget(t: TargetConfig, extra: string[]): void {
+    const labels: Labels = { target: t.name };
+    for (const k of extra) labels[k] = t.labels[k] ?? '';
+    this.base.set(t.name, labels);
+    const f = this.families;
+    f.targetInfo.set({ ...labels, endpoint: redactUrl(t.endpoint), region: t.region, bucket_mode: t.bucket.mode }, 1);
+    f.leftovers.set(labels, 0);
+    f.cyclesSkipped.inc(labels, 0);
+    for (const outcome of ['success', 'failure']) f.cyclesTotal.inc({ ...labels, outcome }, 0);
+    // Counters exist from the start so that rate() and increase() see the first failure.
+    const ops: readonly Operation[] = OPERATIONS;
+    for (const operation of ops) {
+      for (const outcome of ['success', 'failure', 'skipped']) f.opTotal.inc({ ...labels, operation, outcome }, 0);
+    }
+  }
+
+  labelsOf(target: string): Labels {
+    const l = this.base.get(target);
+    if (!l) throw new Error(`unknown target ${target}`);
+    return l;
+  }
+
+  onOperation(r: OperationResult): void {
+    const f = this.families;
+    const base = this.labelsOf(r.target);
+    const op = { ...base, operation: r.operation };
+    f.opTotal.inc({ ...op, outcome: r.outcome });
+    for (const t of r.traces) this.countBytes(op, t);
+    if (r.outcome === 'skipped') return;
+    if (r.outcome === 'failure') {
+      f.opFailures.inc({ ...op, reason: r.reason ?? 'other' });
+      f.opSuccess.set(op, 0);
+      return;
+    }
+    f.opSuccess.set(op, 1);
+    const d = r.durationSeconds ?? 0;
+    const sized = { ...op, size: r.size };
+    f.opDuration.observe(sized, d);
+    f.opLatency.observe(sized, d);
+    f.opLast.set(sized, d);
+    for (const t of r.traces) {
+      for (const [phase, v] of Object.entries(t.phases)) if (v !== undefined) f.phase.observe({ ...op, phase }, v);
+    }
+  }
+
+  private countBytes(op: Labels, t: RequestTrace): void {
+    if (t.bytesSent) this.families.bytes.inc({ ...op, direction: 'sent' }, t.bytesSent);
+    if (t.bytesReceived) this.families.bytes.inc({ ...op, direction: 'received' }, t.bytesReceived);
+  }
+
+  onCycle(c: CycleResult): void {
+    const f = this.families;
+    const base = this.labelsOf(c.target);
+    f.leftovers.set(base, c.leftovers);
+    if (c.aborted) return; // shutdown: not a verdict on the target
+    f.cycleDuration.observe(base, c.durationSeconds);
+    f.cycleSuccess.set(base, c.success ? 1 : 0);
+    f.cyclesTotal.inc({ ...base, outcome: c.success ? 'success' : 'failure' });
+    f.lastCycle.set(base, Date.now() / 1000);
+  }
+
+  onCycleSkipped(target: string): void {
+    this.families.cyclesSkipped.inc(this.labelsOf(target));
+  }
+
+  onCycleStart(target: string, delaySeconds: number): void {
+    this.families.cycleStartDelay.observe(this.labelsOf(target), Math.max(0, delaySeconds));
+  }
+
+  onCertificate(target: string, notAfter: Date): void {
+    this.families.certExpiry.set(this.labelsOf(target), notAfter.getTime() / 1000);
+  }
+}
+
+/** Endpoints may carry user:password; a label must never. */
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '';
+  }
+}

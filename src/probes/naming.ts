@@ -1,0 +1,29 @@
+// Names of what a cycle creates. They carry the creation time so that leftovers are recognisable
+// (and their age known) by prefix alone, e.g. after a crash.
+import { randomBytes } from 'node:crypto';
+
+/** "20261121t114501z-a1b2c3": UTC time of the cycle plus randomness, valid in bucket names. */
+export function cycleId(at: Date = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').toLowerCase();
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The creation time encoded in a cycle id (or in a name that contains one), if any. */
+export function cycleTime(name: string): Date | undefined {
+  const m = /(\d{8})t(\d{6})z-[0-9a-f]{6}/i.exec(name);
+  if (!m) return undefined;
+  const [d, t] = [m[1]!, m[2]!];
+  const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function ephemeralBucketName(prefix: string, id: string): string {
+  return `${prefix}-${id}`;
+}
+
+/** Key prefix of one cycle: <keyPrefix><target>/<cycle id>/ */
+export function cycleKeyPrefix(keyPrefix: string, target: string, id: string): string {
+  const base = keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`;
+  return `${base}${target}/${id}/`;
+}

@@ -1,0 +1,43 @@
+import type { FailureReason, Operation, Outcome } from './operations.js';
+import type { RequestTrace } from '../s3/request-trace.js';
+
+export interface OperationResult {
+  target: string;
+  operation: Operation;
+  outcome: Outcome;
+  /** Size class of the object involved ("4KiB"), empty when the operation has none. */
+  size: string;
+  /** Wall time of the whole operation, body included; set for success and failure. */
+  durationSeconds?: number;
+  /** Payload bytes moved by this operation. */
+  bytes: number;
+  reason?: FailureReason;
+  errorCode?: string;
+  httpStatus?: number;
+  requestId?: string;
+  message?: string;
+  /** Why it was skipped: the step it depended on. */
+  skippedBecause?: string;
+  traces: RequestTrace[];
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
+export interface CycleResult {
+  target: string;
+  cycleId: string;
+  startedAt: number;
+  durationSeconds: number;
+  /** Every operation succeeded (no failure and therefore nothing skipped). */
+  success: boolean;
+  operations: OperationResult[];
+  /** Objects and buckets that could not be removed (after this cycle's retries). */
+  leftovers: number;
+  aborted: boolean;
+}
+
+export interface CycleObserver {
+  onOperation?(r: OperationResult): void;
+  onTrace?(t: RequestTrace): void;
+  onCertificate?(target: string, notAfter: Date): void;
+}

@@ -1,0 +1,50 @@
+// One S3 client per target, configured so that a latency is one real request: no SDK retries,
+// no checksum trailers (RGW rejects aws-chunked), no Expect: 100-continue round trip, keep-alive.
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { TargetConfig } from '../config/schema.js';
+
+export interface TargetClient {
+  s3: S3Client;
+  destroy(): void;
+}
+
+export function createTargetClient(target: TargetConfig): TargetClient {
+  const agentOpts = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 32, maxFreeSockets: 8, scheduling: 'lifo' as const };
+  const httpAgent = new http.Agent(agentOpts);
+  const httpsAgent = new https.Agent({
+    ...agentOpts,
+    ca: target.tls.caFile ? readFileSync(target.tls.caFile) : undefined,
+    rejectUnauthorized: !target.tls.insecureSkipVerify,
+    servername: target.tls.serverName,
+  });
+  const credentials = 'accessKeyId' in target.credentials
+    ? {
+        accessKeyId: target.credentials.accessKeyId,
+        secretAccessKey: target.credentials.secretAccessKey,
+        ...(target.credentials.sessionToken ? { sessionToken: target.credentials.sessionToken } : {}),
+      }
+    : undefined; // undefined: the SDK's default provider chain
+  const s3 = new S3Client({
+    endpoint: target.endpoint,
+    region: target.region,
+    forcePathStyle: target.pathStyle,
+    credentials,
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    expectContinueHeader: false,
+    requestHandler: new NodeHttpHandler({ httpAgent, httpsAgent }),
+  });
+  return {
+    s3,
+    destroy() {
+      s3.destroy();
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Per-request client-side timings without replacing the SDK's HTTP handler: Node publishes every
+// outgoing ClientRequest on a diagnostics channel, and AsyncLocalStorage tells us which probe
+// operation (if any) issued it. Only requests made inside withRequestScope() are traced.
+import dc from 'node:diagnostics_channel';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { RequestTrace } from './request-trace.js';
+
+export interface RequestScope {
+  target: string;
+  operation: string;
+  /** Every request attempt made in this scope, in order. */
+  traces: RequestTrace[];
+  /** Called once per request when it has finished (body consumed, failed or aborted). */
+  onTrace?: (trace: RequestTrace) => void;
+  /** Called with the peer certificate's notAfter on every new TLS connection. */
+  onCertificate?: (notAfter: Date) => void;
+}
+
+const als = new AsyncLocalStorage<RequestScope>();
+let subscribed = false;
+
+export function withRequestScope<T>(scope: RequestScope, fn: () => Promise<T>): Promise<T> {
+  if (!subscribed) {
+    dc.subscribe('http.client.request.start', onRequestStart as (msg: unknown) => void);
+    subscribed = true;
+  }
+  return als.run(scope, fn);
+}
+
+const now = () => process.hrtime.bigint();
+const secs = (a: bigint, b: bigint) => Number(b - a) / 1e9;
+
+function onRequestStart({ request }: { request: ClientRequest }): void {
+  const scope = als.getStore();
+  if (!scope) return;
+  const trace: RequestTrace = {
+    target: scope.target,
+    operation: scope.operation,
+    method: request.method,
+    protocol: request.protocol === 'https:' ? 'https:' : 'http:',
+    reused: false,
+    startNs: now(),
+    phases: {},
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+  scope.traces.push(trace);
+  // Marks of the connection set-up; `ready` is when the request could start flowing.
+  let lookupNs: bigint | undefined;
+  let connectNs: bigint | undefined;
+  let secureNs: bigint | undefined;
+  let socket: Socket | undefined;
+  let written0 = 0;
+  let read0 = 0;
+  let done = false;
+
+  const finish = (err?: Error) => {
+    if (done) return;
+    done = true;
+    const end = now();
+    trace.endNs = end;
+    if (err && !trace.error) trace.error = (err as NodeJS.ErrnoException).code ?? err.name;
+    if (trace.responseNs !== undefined) trace.phases.transfer = secs(trace.responseNs, end);
+    if (socket) {
+      trace.bytesSent = Math.max(0, socket.bytesWritten - written0);
+      trace.bytesReceived = Math.max(0, socket.bytesRead - read0);
+    }
+    scope.onTrace?.(trace);
+  };
+
+  const attach = (s: Socket) => {
+    socket = s;
+    written0 = s.bytesWritten;
+    read0 = s.bytesRead;
+    const grabAddress = () => {
+      trace.localPort = s.localPort;
+      trace.remoteAddress = s.remoteAddress;
+      trace.remotePort = s.remotePort;
+    };
+    if (!s.connecting) {
+      trace.reused = true;
+      grabAddress();
+      return;
+    }
+    s.once('lookup', () => {
+      lookupNs = now();
+      trace.phases.resolve = secs(trace.startNs, lookupNs);
+    });
+    s.once('connect', () => {
+      connectNs = now();
+      trace.phases.connect = secs(lookupNs ?? trace.startNs, connectNs);
+      grabAddress();
+    });
+    if (trace.protocol === 'https:') {
+      s.once('secureConnect', () => {
+        secureNs = now();
+        if (connectNs !== undefined) trace.phases.tls = secs(connectNs, secureNs);
+        const cert = (s as TLSSocket).getPeerCertificate?.(false);
+        if (cert?.valid_to) {
+          const notAfter = new Date(cert.valid_to);
+          if (!Number.isNaN(notAfter.getTime())) scope.onCertificate?.(notAfter);
+        }
+      });
+    }
+  };
+  if (request.socket) attach(request.socket);
+  else request.once('socket', attach);
+
+  request.once('response', (res: IncomingMessage) => {
+    trace.responseNs = now();
+    trace.statusCode = res.statusCode;
+    trace.phases.processing = secs(secureNs ?? connectNs ?? trace.startNs, trace.responseNs);
+    res.once('end', () => finish());
+    res.once('error', finish);
+    res.once('close', () => finish(res.complete ? undefined : Object.assign(new Error('response closed early'), { code: 'ECONNRESET' })));
+  });
+  request.once('error', finish);
+  request.once('close', () => {
+    // A request closed before its response (aborted, reset) still ends its trace.
+    if (trace.responseNs === undefined) finish(Object.assign(new Error('request closed before response'), { code: 'ECONNRESET' }));
+  });
+}

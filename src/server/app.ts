@@ -1,0 +1,40 @@
+// The exporter's HTTP surface: /metrics, /-/healthy, /-/ready, and the status page at /.
+import express from 'express';
+import type { Registry } from 'prom-client';
+import { metricsHandler } from './metrics-handler.js';
+import { renderStatusPage, type TargetStatus } from './status-page.js';
+
+export interface AppSources {
+  /** Registries rendered together on /metrics. */
+  registries(): Registry[];
+  /** Ready once every target finished its first cycle. */
+  ready(): boolean;
+  targets(): TargetStatus[];
+  tracerUp(): boolean;
+  version: string;
+  /** POST /-/reload; resolves with an error message when the new config was rejected. */
+  reload?(): Promise<string | undefined>;
+}
+
+export function createApp(src: AppSources): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(src.registries));
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('OK\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    if (src.ready()) res.type('text/plain').send('ready\n');
+    else res.status(503).type('text/plain').send('not ready: waiting for the first cycle of every target\n');
+  });
+  app.post('/-/reload', async (_req, res) => {
+    if (!src.reload) return void res.status(404).type('text/plain').send('reload not supported\n');
+    const err = await src.reload();
+    if (err) res.status(400).type('text/plain').send(`reload failed, previous config kept: ${err}\n`);
+    else res.type('text/plain').send('reloaded\n');
+  });
+  app.get('/', (_req, res) => {
+    res.type('html').send(renderStatusPage(src.targets(), src.tracerUp(), src.version));
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+// A small human status page: every target with the last result of each operation, and where the
+// tracer is up, the client-side vs wire-side duration per operation.
+import type { CycleResult } from '../probes/result.js';
+import { scrubSecrets } from '../log/scrub.js';
+
+export interface WireView {
+  /** operation -> seconds, from the tracer (last matched exchange). */
+  [operation: string]: { clientSeconds: number; wireSeconds: number } | undefined;
+}
+
+export interface TargetStatus {
+  name: string;
+  endpoint: string;
+  bucketMode: string;
+  last?: CycleResult;
+  running: boolean;
+  wire?: WireView;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const ms = (s: number | undefined) => (s === undefined ? '' : `${(s * 1000).toFixed(2)} ms`);
+
+export function renderStatusPage(targets: TargetStatus[], tracerUp: boolean, version: string): string {
+  const sections = targets.map((t) => {
+    const last = t.last;
+    const head = `<h2>${esc(t.name)}</h2><p>${esc(t.endpoint)} &middot; bucket mode ${esc(t.bucketMode)} &middot; ${
+      last
+        ? `last cycle ${esc(new Date(last.startedAt).toISOString())}: <b class="${last.success ? 'ok' : 'bad'}">${last.success ? 'success' : 'failure'}</b> in ${ms(last.durationSeconds)}, leftovers ${last.leftovers}`
+        : 'no cycle finished yet'
+    }${t.running ? ' &middot; running now' : ''}</p>`;
+    if (!last) return head;
+    const rows = last.operations.map((o) => {
+      const w = t.wire?.[o.operation];
+      return `<tr class="${o.outcome === 'success' ? 'ok' : o.outcome === 'failure' ? 'bad' : 'skip'}"><td>${esc(o.operation)}</td><td>${esc(o.size)}</td><td>${o.outcome}</td><td>${ms(o.durationSeconds)}</td>${
+        tracerUp ? `<td>${w ? ms(w.wireSeconds) : ''}</td>` : ''
+      }<td>${o.bytes || ''}</td><td>${esc(o.reason ?? o.skippedBecause ?? '')}</td><td>${esc(scrubSecrets(o.errorCode ?? ''))}</td></tr>`;
+    });
+    return `${head}<table><tr><th>operation</th><th>size</th><th>result</th><th>client</th>${tracerUp ? '<th>wire (last)</th>' : ''}<th>bytes</th><th>reason</th><th>code</th></tr>${rows.join('')}</table>`;
+  });
+  return `<!doctype html><html><head><meta charset="utf-8"><title>s3prober</title><style>
+body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}
+.ok{color:#1a7f37}.bad{color:#cf222e}.skip{color:#888}</style></head><body>
+<h1>s3prober ${esc(version)}</h1><p><a href="/metrics">metrics</a> &middot; eBPF tracer ${tracerUp ? 'up' : 'off'}</p>
+${sections.join('\n')}</body></html>`;
+}
