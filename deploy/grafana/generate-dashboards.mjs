@@ -1,0 +1,313 @@
+// Generates dashboards/*.json. The JSON files are the artifact Grafana provisions; this script
+// keeps dozens of panels consistent (datasource, selectors, layout). Run after editing:
+//   node deploy/grafana/generate-dashboards.mjs [OUTPUT_DIR]
+// test/deploy/grafana.test.ts fails when the committed JSON differs from what this produces.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const outDir = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'dashboards');
+const ds = { type: 'prometheus', uid: '${datasource}' };
+
+function layout(rows) {
+  // rows: [title | null, [[panel, width, height], ...]]; panels flow left to right.
+  const panels = [];
+  let id = 1;
+  let y = 0;
+  for (const [title, cells] of rows) {
+    if (title) {
+      panels.push({ type: 'row', id: id++, title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+      y += 1;
+    }
+    let x = 0;
+    let rowH = 0;
+    for (const [panel, w, h] of cells) {
+      if (x + w > 24) {
+        y += rowH;
+        x = 0;
+        rowH = 0;
+      }
+      panels.push({ ...panel, id: id++, gridPos: { h, w, x, y } });
+      x += w;
+      rowH = Math.max(rowH, h);
+    }
+    y += rowH;
+  }
+  return panels;
+}
+
+const target = (expr, legendFormat, extra = {}) => ({ refId: '', datasource: ds, expr, legendFormat, range: true, instant: false, ...extra });
+function withRefIds(targets) {
+  return targets.map((t, i) => ({ ...t, refId: String.fromCharCode(65 + i) }));
+}
+
+function timeseries(title, description, unit, targets, custom = {}, defaults = {}) {
+  return {
+    type: 'timeseries',
+    title,
+    description,
+    datasource: ds,
+    targets: withRefIds(targets),
+    fieldConfig: {
+      defaults: { unit, ...defaults, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: true, ...custom } },
+      overrides: [],
+    },
+    options: { legend: { showLegend: true, displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
+  };
+}
+
+function stat(title, description, unit, expr, legendFormat, extra = {}) {
+  return {
+    type: 'stat',
+    title,
+    description,
+    datasource: ds,
+    targets: withRefIds([target(expr, legendFormat, { instant: true, range: false })]),
+    fieldConfig: {
+      defaults: {
+        unit,
+        color: { mode: 'thresholds' },
+        thresholds: extra.thresholds ?? { mode: 'absolute', steps: [{ color: 'green', value: null }] },
+        mappings: extra.mappings ?? [],
+      },
+      overrides: [],
+    },
+    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'none', textMode: 'auto', justifyMode: 'auto', orientation: 'auto' },
+  };
+}
+
+function bargauge(title, description, unit, expr, legendFormat, thresholds) {
+  return {
+    type: 'bargauge',
+    title,
+    description,
+    datasource: ds,
+    targets: withRefIds([target(expr, legendFormat, { instant: true, range: false })]),
+    fieldConfig: { defaults: { unit, color: { mode: 'thresholds' }, thresholds, min: 0 }, overrides: [] },
+    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, orientation: 'horizontal', displayMode: 'gradient', showUnfilled: true, valueMode: 'color', namePlacement: 'auto', sizing: 'auto', minVizHeight: 16, minVizWidth: 8, maxVizHeight: 300 },
+  };
+}
+
+const okFailMappings = [
+  { type: 'value', options: { '0': { text: 'failed', color: 'red', index: 0 }, '1': { text: 'ok', color: 'green', index: 1 } } },
+];
+
+function stateTimeline(title, description, expr, legendFormat) {
+  return {
+    type: 'state-timeline',
+    title,
+    description,
+    datasource: ds,
+    targets: withRefIds([target(expr, legendFormat)]),
+    fieldConfig: {
+      defaults: { color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] }, mappings: okFailMappings, custom: { fillOpacity: 80, lineWidth: 0 } },
+      overrides: [],
+    },
+    options: { showValue: 'never', mergeValues: true, alignValue: 'left', rowHeight: 0.9, legend: { showLegend: false, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'single', sort: 'none' } },
+  };
+}
+
+function heatmap(title, description, expr) {
+  return {
+    type: 'heatmap',
+    title,
+    description,
+    datasource: ds,
+    // Buckets are already histograms: Grafana must not re-bucket them (calculate: false).
+    targets: withRefIds([target(expr, '{{le}}', { format: 'heatmap' })]),
+    fieldConfig: { defaults: { custom: { scaleDistribution: { type: 'linear' }, hideFrom: { legend: false, tooltip: false, viz: false } } }, overrides: [] },
+    options: {
+      calculate: false,
+      cellGap: 1,
+      color: { mode: 'scheme', scheme: 'Spectral', fill: 'dark-orange', scale: 'exponential', exponent: 0.5, steps: 64, reverse: false },
+      exemplars: { color: 'rgba(255,0,255,0.7)' },
+      filterValues: { le: 1e-9 },
+      legend: { show: true },
+      rowsFrame: { layout: 'auto' },
+      showValue: 'never',
+      tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
+      yAxis: { axisPlacement: 'left', unit: 's', reverse: false },
+    },
+  };
+}
+
+const datasourceVar = {
+  type: 'datasource',
+  name: 'datasource',
+  label: 'Data source',
+  query: 'prometheus',
+  current: { text: 'Prometheus', value: 'prometheus' },
+  hide: 0,
+  refresh: 1,
+  regex: '',
+  includeAll: false,
+  multi: false,
+  options: [],
+};
+
+function queryVar(name, label, query, { multi, includeAll }) {
+  return {
+    type: 'query',
+    name,
+    label,
+    datasource: ds,
+    query: { query, refId: `${name}-var` },
+    refresh: 2,
+    sort: 1,
+    regex: '',
+    hide: 0,
+    multi,
+    includeAll,
+    ...(includeAll ? { allValue: '.+', current: { text: 'All', value: '$__all' } } : {}),
+    options: [],
+  };
+}
+
+function dashboard({ uid, title, description, variables, panels, links }) {
+  return {
+    uid,
+    title,
+    description,
+    tags: ['s3prober', 's3'],
+    editable: true,
+    graphTooltip: 1,
+    schemaVersion: 39,
+    version: 1,
+    refresh: '30s',
+    time: { from: 'now-6h', to: 'now' },
+    timepicker: {},
+    timezone: 'browser',
+    fiscalYearStartMonth: 0,
+    liveNow: false,
+    links,
+    annotations: {
+      list: [
+        {
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        },
+      ],
+    },
+    templating: { list: [datasourceVar, ...variables] },
+    panels,
+  };
+}
+
+// ---------------------------------------------------------------- overview
+const T = 'target=~"$target"';
+const ops = (extra = '') => `s3prober_operations_total{${T}${extra}}`;
+const successRatio = (by, win) =>
+  `sum${by}(rate(${ops(',outcome="success"')}[${win}])) / sum${by}(rate(${ops(',outcome=~"success|failure"')}[${win}]))`;
+const ratioThresholds = { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 0.99 }, { color: 'green', value: 0.995 }] };
+
+const overview = dashboard({
+  uid: 's3prober-overview',
+  title: 's3prober / Overview',
+  description: 'Every S3 target s3prober probes: success, cycle status, failures by reason, latency and certificate expiry.',
+  links: [{ title: 'Target drill-down', type: 'dashboards', tags: ['s3prober'], asDropdown: true, includeVars: false, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' }],
+  variables: [queryVar('target', 'Target', 'label_values(s3prober_operations_total, target)', { multi: true, includeAll: true })],
+  panels: layout([
+    ['Health', [
+      [stat('Targets', 'Targets with probe results in the selection.', 'none', `count(count by (target) (${ops()}))`, ''), 4, 4],
+      [stat('Success ratio', 'Successful S3 operations over attempted ones (skipped excluded) in the dashboard range.', 'percentunit', successRatio(' ', '$__range'), '', { thresholds: ratioThresholds }), 5, 4],
+      [stat('Failing targets', 'Targets whose last canary cycle failed.', 'none', `count(s3prober_cycle_success{${T}} == 0) or vector(0)`, '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] } }), 5, 4],
+      [stat('Leftover objects', 'Objects s3prober created but could not delete yet (retried every cycle).', 'none', `sum(s3prober_leftover_objects{${T}})`, '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 1 }] } }), 5, 4],
+      [stat('eBPF tracer', 'Whether the wire tracer runs in every exporter (needs CAP_BPF and CAP_PERFMON).', 'none', 'min(s3prober_ebpf_up)', '', {
+        mappings: [{ type: 'value', options: { '0': { text: 'off', color: 'orange', index: 0 }, '1': { text: 'on', color: 'green', index: 1 } } }],
+      }), 5, 4],
+    ]],
+    ['Success and cycles', [
+      [timeseries('Success ratio by target', 'Successful over attempted S3 operations per target.', 'percentunit', [target(successRatio(' by (target) ', '$__rate_interval'), '{{target}}')], {}, { min: 0, max: 1 }), 12, 8],
+      [stateTimeline('Cycle status', 'Result of the last canary cycle of each target.', `s3prober_cycle_success{${T}}`, '{{target}}'), 12, 8],
+      [timeseries('Failures by reason', 'Failed S3 operations per target and reason (fixed set: timeout, dns, connection_refused, ...).', 'short', [target(`sum by (target, reason) (increase(s3prober_operation_failures_total{${T}}[$__rate_interval]))`, '{{target}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+      [timeseries('Operations by outcome', 'S3 operations per second by outcome; skipped means an earlier step failed.', 'ops', [target(`sum by (outcome) (rate(${ops()}[$__rate_interval]))`, '{{outcome}}')], { stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+    ]],
+    ['Latency and freshness', [
+      [timeseries('p99 latency by target', '99th percentile of all S3 operations per target (client side).', 's', [target(`histogram_quantile(0.99, sum by (target, le) (rate(s3prober_operation_duration_seconds_bucket{${T}}[$__rate_interval])))`, '{{target}}')]), 12, 8],
+      [timeseries('Cycle duration', 'Mean duration of a full canary cycle per target.', 's', [target(`sum by (target) (rate(s3prober_cycle_duration_seconds_sum{${T}}[$__rate_interval])) / sum by (target) (rate(s3prober_cycle_duration_seconds_count{${T}}[$__rate_interval]))`, '{{target}}')]), 12, 8],
+      [bargauge('Time since last cycle', 'Seconds since the last finished cycle of each target; a growing value means the prober is stalled.', 's', `time() - max by (target) (s3prober_last_cycle_timestamp_seconds{${T}})`, '{{target}}', { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 120 }, { color: 'red', value: 300 }] }), 8, 8],
+      [bargauge('Certificate expiry', 'Time until the TLS certificate of each HTTPS target expires.', 's', `min by (target) (s3prober_tls_cert_expiry_timestamp_seconds{${T}}) - time()`, '{{target}}', { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 259200 }, { color: 'green', value: 1209600 }] }), 8, 8],
+      [timeseries('Skipped cycles', 'Scheduled cycles skipped because the previous one was still running.', 'short', [target(`sum by (target) (increase(s3prober_cycles_skipped_total{${T}}[$__rate_interval]))`, '{{target}}')], { drawStyle: 'bars', fillOpacity: 80 }), 8, 8],
+    ]],
+  ]),
+});
+
+// ---------------------------------------------------------------- per target
+const S = 'target=~"$target",operation=~"$operation"';
+const q = (quantile, metric, by = 'operation') =>
+  `histogram_quantile(${quantile}, sum by (${by}, le) (rate(${metric}_bucket{${S}}[$__rate_interval])))`;
+const meanBy = (metric, by, sel = S) =>
+  `sum by (${by}) (rate(${metric}_sum{${sel}}[$__rate_interval])) / sum by (${by}) (rate(${metric}_count{${sel}}[$__rate_interval]))`;
+
+const drilldown = dashboard({
+  uid: 's3prober-target',
+  title: 's3prober / Target',
+  description: 'One S3 target in depth: latency heatmaps and quantiles per operation, client vs wire (eBPF), phases, bytes and failures.',
+  links: [{ title: 'Overview', type: 'link', url: '/d/s3prober-overview', includeVars: false, keepTime: true, asDropdown: false, icon: 'dashboard', tags: [], targetBlank: false, tooltip: '' }],
+  variables: [
+    queryVar('target', 'Target', 'label_values(s3prober_operations_total, target)', { multi: false, includeAll: false }),
+    queryVar('operation', 'Operation', 'label_values(s3prober_operations_total{target=~"$target"}, operation)', { multi: true, includeAll: true }),
+  ],
+  panels: layout([
+    ['Summary', [
+      [stat('Success ratio', 'Successful over attempted operations in the dashboard range.', 'percentunit', successRatio(' ', '$__range'), '', { thresholds: ratioThresholds }), 5, 4],
+      [stat('Last cycle', 'Result of the last canary cycle.', 'none', 'max(s3prober_cycle_success{target=~"$target"})', '', { mappings: okFailMappings }), 5, 4],
+      [stat('Since last cycle', 'Time since the last cycle finished.', 's', 'time() - max(s3prober_last_cycle_timestamp_seconds{target=~"$target"})', ''), 5, 4],
+      [stat('Leftover objects', 'Objects created by s3prober not yet deleted.', 'none', 'sum(s3prober_leftover_objects{target=~"$target"})', ''), 4, 4],
+      [stat('Certificate expires in', 'Time until the endpoint certificate expires (HTTPS targets only).', 's', 'min(s3prober_tls_cert_expiry_timestamp_seconds{target=~"$target"}) - time()', '', {
+        thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 259200 }, { color: 'green', value: 1209600 }] },
+      }), 5, 4],
+    ]],
+    ['Client latency', [
+      [heatmap('Latency heatmap (client)', 'Distribution of successful operation latencies as the SDK saw them; failed requests never enter it.', `sum by (le) (increase(s3prober_operation_duration_seconds_bucket{${S}}[$__rate_interval]))`), 12, 9],
+      [timeseries('p50 / p90 / p99 per operation', 'Latency quantiles per operation from the histogram.', 's', [
+        target(q(0.5, 's3prober_operation_duration_seconds'), '{{operation}} p50'),
+        target(q(0.9, 's3prober_operation_duration_seconds'), '{{operation}} p90'),
+        target(q(0.99, 's3prober_operation_duration_seconds'), '{{operation}} p99'),
+      ]), 12, 9],
+      [timeseries('Last duration per operation', 'Duration of the most recent request of each operation.', 's', [target(`s3prober_operation_last_duration_seconds{${S}}`, '{{operation}}')], { drawStyle: 'points', pointSize: 4 }), 12, 8],
+      [timeseries('Sliding-window quantiles (summary)', 'Quantiles computed by the exporter over its sliding window.', 's', [target(`s3prober_operation_latency_seconds{${S}}`, '{{operation}} q{{quantile}}')]), 12, 8],
+    ]],
+    ['Client vs wire (eBPF)', [
+      [heatmap('Latency heatmap (wire)', 'First request byte sent to last response byte received, measured in the kernel.', `sum by (le) (increase(s3prober_wire_duration_seconds_bucket{${S}}[$__rate_interval]))`), 12, 9],
+      [timeseries('Client vs wire p90', 'p90 per operation as the client saw it and as the wire saw it; the gap is client overhead.', 's', [
+        target(q(0.9, 's3prober_operation_duration_seconds'), '{{operation}} client'),
+        target(q(0.9, 's3prober_wire_duration_seconds'), '{{operation}} wire'),
+      ]), 12, 9],
+      [timeseries('Client overhead', 'Client duration minus wire duration per operation (SDK, signing, event loop).', 's', [
+        target(q(0.5, 's3prober_client_overhead_seconds'), '{{operation}} p50'),
+        target(q(0.9, 's3prober_client_overhead_seconds'), '{{operation}} p90'),
+      ]), 8, 8],
+      [timeseries('Wire phases (mean)', 'Where wire time goes: connect, tls, request, server, transfer.', 's', [target(meanBy('s3prober_wire_phase_duration_seconds', 'phase'), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 8, 8],
+      [timeseries('TCP', 'Round-trip time measured by the kernel and retransmitted segments.', 's', [
+        target(`histogram_quantile(0.5, sum by (le) (rate(s3prober_tcp_rtt_seconds_bucket{target=~"$target"}[$__rate_interval])))`, 'RTT p50'),
+        target(`sum(increase(s3prober_tcp_retransmits_total{target=~"$target"}[$__rate_interval]))`, 'retransmits'),
+      ]), 8, 8],
+    ]],
+    ['Phases', [
+      [timeseries('Client phases (mean per request)', 'resolve, connect, tls, processing (to first byte), transfer; only phases that were measured.', 's', [target(meanBy('s3prober_phase_duration_seconds', 'phase'), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 12, 8],
+      [timeseries('Client phases p90 per operation', 'p90 of each phase per operation.', 's', [target(q(0.9, 's3prober_phase_duration_seconds', 'operation, phase'), '{{operation}} {{phase}}')]), 12, 8],
+    ]],
+    ['Bytes', [
+      [timeseries('Transfer rate', 'Payload bytes per second by direction (client side).', 'Bps', [target(`sum by (direction) (rate(s3prober_transfer_bytes_total{${S}}[$__rate_interval]))`, '{{direction}}')]), 8, 8],
+      [timeseries('Throughput per operation', 'Payload bytes per second of request time: what one request achieves.', 'Bps', [
+        target(`sum by (operation) (rate(s3prober_transfer_bytes_total{${S}}[$__rate_interval])) / sum by (operation) (rate(s3prober_operation_duration_seconds_sum{${S}}[$__rate_interval])) > 0`, '{{operation}}'),
+      ]), 8, 8],
+      [timeseries('Wire bytes', 'Bytes on the wire per second by direction (eBPF; includes headers and TLS).', 'Bps', [target(`sum by (direction) (rate(s3prober_wire_bytes_total{target=~"$target"}[$__rate_interval]))`, '{{direction}}')]), 8, 8],
+    ]],
+    ['Failures', [
+      [timeseries('Failures by operation and reason', 'Failed operations; see the runbook of S3ProberCycleFailing.', 'short', [target(`sum by (operation, reason) (increase(s3prober_operation_failures_total{${S}}[$__rate_interval]))`, '{{operation}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+      [timeseries('Outcomes per operation', 'Success, failure and skipped per operation.', 'short', [target(`sum by (operation, outcome) (increase(s3prober_operations_total{${S}}[$__rate_interval]))`, '{{operation}} {{outcome}}')]), 12, 8],
+      [stateTimeline('Operation status', 'Result of the last request of each operation.', `s3prober_operation_success{${S}}`, '{{operation}}'), 24, 8],
+    ]],
+  ]),
+});
+
+for (const d of [overview, drilldown]) {
+  writeFileSync(join(outDir, `${d.uid}.json`), JSON.stringify(d, null, 2) + '\n');
+}
