@@ -32,7 +32,8 @@ export interface CycleOptions {
   signal?: AbortSignal;
 }
 
-type Step<T> = { ok: true; value: T } | { ok: false };
+/** `rejected`: the server answered 4xx, so the request certainly changed nothing. */
+type Step<T> = { ok: true; value: T } | { ok: false; rejected?: boolean };
 const FAILED: Step<never> = { ok: false };
 
 export async function runCycle(o: CycleOptions): Promise<CycleResult> {
@@ -93,6 +94,8 @@ class Cycle {
       this.bucketMayExist = true;
       const r = await this.op('CreateBucket', '', 0, undefined, (signal) => s3.send(new CreateBucketCommand({ Bucket }), { abortSignal: signal }));
       if (!r.ok) noBucket = 'CreateBucket';
+      // Never remove a bucket the server refused to create for us (it may even be someone else's).
+      if (!r.ok && r.rejected) this.bucketMayExist = false;
     }
 
     // Sized objects: write, head, read back and verify every byte.
@@ -164,6 +167,7 @@ class Cycle {
         { abortSignal: signal },
       );
     });
+    if (!r.ok && r.rejected) this.mayExist.delete(key);
     return r.ok;
   }
 
@@ -294,7 +298,7 @@ class Cycle {
         { target: this.t.name, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds },
         `${operation} failed: ${f.message}`,
       );
-      return FAILED;
+      return { ok: false, rejected: f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500 };
     } finally {
       clearTimeout(timer);
     }
