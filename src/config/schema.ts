@@ -5,21 +5,21 @@ import { parseDuration, parseSize } from './units.js';
 
 const RESERVED_LABELS = new Set(['target', 'operation', 'reason', 'phase', 'outcome', 'direction', 'le', 'quantile', 'job', 'instance']);
 
-const duration = (what: string) =>
+const duration = () =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `${what}: expected a positive duration such as "10s" or "500ms", got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "10s" or "500ms", got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return ms;
   });
 
-const size = (what: string, min = 0) =>
+const size = (min = 0) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const b = parseSize(v);
     if (b === undefined || b < min) {
-      ctx.addIssue({ code: 'custom', message: `${what}: expected a size such as "4KiB" or "1MiB"${min ? ` of at least ${min} bytes` : ''}, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected a size such as "4KiB" or "1MiB"${min ? ` of at least ${min} bytes` : ''}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return b;
@@ -49,11 +49,11 @@ const bucketSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('ephemeral'),
     // Names must stay valid on AWS: lowercase, digits, hyphens; room is left for the cycle suffix.
-    prefix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'bucket.prefix: lowercase letters, digits and hyphens, at most 30 characters').default('s3prober'),
+    prefix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'lowercase letters, digits and hyphens, at most 30 characters').default('s3prober'),
   }),
   z.strictObject({
     mode: z.literal('fixed'),
-    name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'bucket.name: not a valid S3 bucket name'),
+    name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
   }),
 ]);
 
@@ -70,8 +70,8 @@ const labelsSchema = z
   });
 
 export const targetSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'name: 1-64 characters of letters, digits, "_", ".", ":", "-"'),
-  endpoint: z.url({ protocol: /^https?$/, error: 'endpoint: expected an http:// or https:// URL' }),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, '1-64 characters of letters, digits, "_", ".", ":", "-"'),
+  endpoint: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
   region: z.string().min(1).default('us-east-1'),
   pathStyle: z.boolean().default(true),
   tls: z
@@ -82,20 +82,20 @@ export const targetSchema = z.strictObject({
     })
     .default({ insecureSkipVerify: false }),
   credentials: z.union([staticCredentials, chainCredentials], {
-    error: 'credentials: expected {accessKeyId, secretAccessKey[, sessionToken]} or {source: default}',
+    error: 'expected {accessKeyId, secretAccessKey[, sessionToken]} or {source: default}',
   }),
   bucket: bucketSchema.default({ mode: 'ephemeral', prefix: 's3prober' }),
-  keyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,64}$/, 'keyPrefix: letters, digits, "_", ".", "-", "/"').default('s3prober/'),
-  objectSizes: z.array(size('objectSizes[]', 1)).min(1).max(16).default([4096, 1048576, 6 * 1048576]),
+  keyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,64}$/, 'letters, digits, "_", ".", "-", "/"').default('s3prober/'),
+  objectSizes: z.array(size(1)).min(1).max(16).default([4096, 1048576, 6 * 1048576]),
   batchSize: z.number().int().min(2).max(1000).default(15),
   listPageSize: z.number().int().min(1).max(1000).default(5),
   multipart: z
     .strictObject({
-      threshold: size('multipart.threshold', 5 * 1048576).default(5 * 1048576),
-      partSize: size('multipart.partSize', 5 * 1048576).default(5 * 1048576),
+      threshold: size(5 * 1048576).default(5 * 1048576),
+      partSize: size(5 * 1048576).default(5 * 1048576),
     })
     .default({ threshold: 5 * 1048576, partSize: 5 * 1048576 }),
-  timeout: duration('timeout').optional(),
+  timeout: duration().optional(),
   labels: labelsSchema.default({}),
 });
 
@@ -104,20 +104,20 @@ export const configSchema = z
     listen: listen.default('0.0.0.0:9340'),
     schedule: z
       .string()
-      .refine((s) => cron.validate(s), { message: 'schedule: not a valid cron expression (5 or 6 fields, seconds first when 6)' })
+      .refine((s) => cron.validate(s), { message: 'not a valid cron expression (5 or 6 fields, seconds first when 6)' })
       .default('*/30 * * * * *'),
-    timeout: duration('timeout').default(10_000),
+    timeout: duration().default(10_000),
     // Fraction of the interval over which target start times are spread, plus random jitter.
     spread: z.number().min(0).max(1).default(0.5),
-    jitter: duration('jitter').default(1000).or(z.literal(0)),
+    jitter: duration().default(1000).or(z.literal(0)),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     ebpf: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
-    targets: z.array(targetSchema).min(1, 'targets: at least one target is required'),
+    targets: z.array(targetSchema).min(1, 'at least one target is required'),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.targets.forEach((t, i) => {
-      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `name: duplicate target name ${JSON.stringify(t.name)}` });
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name ${JSON.stringify(t.name)}` });
       seen.add(t.name);
     });
   });
