@@ -23,6 +23,9 @@ export class ProcessMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Gauges named *_total fail `promtool check metrics`; their per-type twins
+    // (nodejs_active_handles{type} ...) carry the same information.
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(n);
     new Gauge({
       name: 's3prober_build_info',
       help: 'Build of the running s3prober (value 1).',

@@ -1,0 +1,123 @@
+// The real exporter process against real RGW: two targets (one with a wrong secret), every metric
+// family after one cycle, promtool's lint, OpenMetrics, status page, logs, SIGTERM, no secrets anywhere.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { s3Client, testRgw } from '../support/rgw.js';
+import { bucketsWithPrefix } from '../support/store.js';
+import { targetYaml } from '../support/targets.js';
+import { sample, startExporter, type Exporter } from '../support/exporter.js';
+
+const WRONG_SECRET = 'wrong-secret-9f8e7d6c5b4a';
+
+const FAMILIES = [
+  's3prober_operation_duration_seconds_bucket', 's3prober_operation_latency_seconds', 's3prober_operation_last_duration_seconds',
+  's3prober_operations_total', 's3prober_operation_failures_total', 's3prober_operation_success', 's3prober_phase_duration_seconds_bucket',
+  's3prober_transfer_bytes_total', 's3prober_cycle_duration_seconds_bucket', 's3prober_cycle_success', 's3prober_cycles_total',
+  's3prober_cycles_skipped_total', 's3prober_last_cycle_timestamp_seconds', 's3prober_leftover_objects',
+  's3prober_tls_cert_expiry_timestamp_seconds', 's3prober_build_info', 's3prober_target_info', 's3prober_config_last_reload_successful',
+];
+
+describe('exporter against Ceph RGW', () => {
+  let exp: Exporter;
+  let text: string;
+
+  before(async () => {
+    exp = await startExporter(
+      {
+        schedule: '*/2 * * * * *',
+        timeout: '5s',
+        targets: [
+          targetYaml({ name: 'good', extra: { bucket: { mode: 'ephemeral', prefix: 'exp-good' }, labels: { region: 'local', tier: 'gold' } } }),
+          targetYaml({ name: 'badkey', secret: '${BAD_SECRET}', extra: { bucket: { mode: 'ephemeral', prefix: 'exp-bad' }, labels: { region: 'local' } } }),
+        ],
+      },
+      { BAD_SECRET: WRONG_SECRET },
+    );
+    await exp.waitReady();
+    text = (await exp.metrics()).text;
+  });
+
+  after(async () => {
+    await exp?.stop();
+  });
+
+  test('every metric family is exported after one cycle', () => {
+    for (const f of FAMILIES) {
+      // The cert expiry family only has samples for TLS targets: its HELP/TYPE must still be there.
+      const present = f === 's3prober_tls_cert_expiry_timestamp_seconds' ? text.includes(`# TYPE ${f} gauge`) : text.includes(`\n${f}{`) || text.includes(`\n${f} `);
+      assert.ok(present, `missing ${f}`);
+    }
+  });
+
+  test('the good target is green, with extra labels on its series', () => {
+    for (const operation of ['CreateBucket', 'PutObject', 'HeadObject', 'GetObject', 'ListObjectsV2', 'ListBuckets', 'DeleteObject', 'DeleteObjects', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'DeleteBucket']) {
+      assert.equal(sample(text, 's3prober_operation_success', { target: 'good', operation }), 1, operation);
+    }
+    assert.equal(sample(text, 's3prober_cycle_success', { target: 'good' }), 1);
+    assert.ok(sample(text, 's3prober_operation_duration_seconds_count', { target: 'good', operation: 'GetObject', size: '1MiB', region: 'local', tier: 'gold' })! >= 1);
+    assert.ok(sample(text, 's3prober_phase_duration_seconds_count', { target: 'good', phase: 'processing' })! >= 1);
+    assert.ok(sample(text, 's3prober_transfer_bytes_total', { target: 'good', operation: 'GetObject', direction: 'received' })! >= 7 * 1048576);
+    assert.equal(sample(text, 's3prober_leftover_objects', { target: 'good' }), 0);
+    assert.equal(sample(text, 's3prober_operation_failures_total', { target: 'good' }), undefined);
+  });
+
+  test('a wrong secret: reason auth, skipped dependants, no latency samples, exporter keeps running', () => {
+    assert.ok(sample(text, 's3prober_operation_failures_total', { target: 'badkey', operation: 'CreateBucket', reason: 'auth' })! >= 1);
+    assert.ok(sample(text, 's3prober_operations_total', { target: 'badkey', operation: 'GetObject', outcome: 'skipped' })! >= 1);
+    assert.equal(sample(text, 's3prober_operation_duration_seconds_count', { target: 'badkey', operation: 'CreateBucket' }), undefined);
+    assert.equal(sample(text, 's3prober_cycle_success', { target: 'badkey', tier: '' }), 0);
+    assert.equal(exp.proc.child.exitCode, null);
+  });
+
+  test('promtool check metrics reports nothing', () => {
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(r.error, undefined, 'promtool must be installed (scripts/setup.sh)');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal((r.stdout + r.stderr).trim(), '');
+  });
+
+  test('OpenMetrics when asked for it', async () => {
+    const om = await exp.metrics('application/openmetrics-text; version=1.0.0');
+    assert.match(om.type, /application\/openmetrics-text/);
+    assert.match(om.text, /# EOF\n?$/);
+    assert.match(om.text, /s3prober_operations_total\{/);
+    const plain = await exp.metrics();
+    assert.match(plain.type, /text\/plain; version=0\.0\.4/);
+  });
+
+  test('status page lists both targets with their last cycle per operation', async () => {
+    const html = await (await fetch(`${exp.url}/`)).text();
+    assert.match(html, /<h2>good<\/h2>/);
+    assert.match(html, /<h2>badkey<\/h2>/);
+    assert.match(html, /<td>GetObject<\/td><td>1MiB<\/td><td>success<\/td>/);
+    assert.match(html, /<td>CreateBucket<\/td><td><\/td><td>failure<\/td>/);
+    assert.doesNotMatch(html, new RegExp(WRONG_SECRET));
+  });
+
+  test('one JSON log line per failed operation, with the details; secrets never logged', () => {
+    const lines = exp.proc.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failed = lines.filter((l) => l.target === 'badkey' && l.operation === 'CreateBucket');
+    assert.ok(failed.length >= 1);
+    assert.equal(failed[0]!.reason, 'auth');
+    assert.equal(failed[0]!.code, 'SignatureDoesNotMatch');
+    assert.equal(failed[0]!.httpStatus, 403);
+    assert.ok(typeof failed[0]!.requestId === 'string' && (failed[0]!.requestId as string).length > 0);
+    const everything = exp.proc.output() + text;
+    assert.doesNotMatch(everything, new RegExp(WRONG_SECRET));
+    assert.doesNotMatch(everything, new RegExp(testRgw().secretAccessKey));
+  });
+
+  test('SIGTERM: prompt clean exit, nothing left in the store', async () => {
+    const t0 = Date.now();
+    const r = await exp.stop();
+    assert.equal(r.code, 0, exp.proc.output().slice(-1000));
+    assert.ok(Date.now() - t0 < 10_000, `exit took ${Date.now() - t0} ms`);
+    const s3 = s3Client(testRgw());
+    try {
+      assert.deepEqual(await bucketsWithPrefix(s3, 'exp-'), []);
+    } finally {
+      s3.destroy();
+    }
+  });
+});

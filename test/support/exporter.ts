@@ -1,0 +1,62 @@
+// Starts the real exporter (`s3prober run`) as a child process on a free loopback port.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { spawnProc, type Proc } from './proc.js';
+import { freePort, REPO_ROOT } from './rgw.js';
+
+export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+
+export interface Exporter {
+  url: string;
+  proc: Proc;
+  configFile: string;
+  metrics(accept?: string): Promise<{ text: string; type: string }>;
+  waitReady(timeoutMs?: number): Promise<void>;
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startExporter(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Exporter> {
+  const dir = mkdtempSync(join(tmpdir(), 's3prober-exp-'));
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, stringify(config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawnProc(process.execPath, [CLI, 'run', '--config', configFile, '--listen', `127.0.0.1:${port}`], {
+    env: { ...process.env, ...env },
+  });
+  await proc.waitForUrl(`${url}/-/healthy`, 30_000);
+  return {
+    url,
+    proc,
+    configFile,
+    async metrics(accept) {
+      const r = await fetch(`${url}/metrics`, { headers: accept ? { accept } : {} });
+      if (!r.ok) throw new Error(`/metrics answered ${r.status}`);
+      return { text: await r.text(), type: r.headers.get('content-type') ?? '' };
+    },
+    async waitReady(timeoutMs = 60_000) {
+      const end = Date.now() + timeoutMs;
+      while ((await fetch(`${url}/-/ready`)).status !== 200) {
+        if (Date.now() > end) throw new Error(`not ready after ${timeoutMs} ms:\n${proc.output().slice(-2000)}`);
+        await sleep(100);
+      }
+    },
+    async stop() {
+      const r = await proc.kill('SIGTERM', 20_000);
+      rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+  };
+}
+
+/** The value of the first sample matching name and every given label, or undefined. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
