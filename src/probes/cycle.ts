@@ -32,7 +32,7 @@ export interface CycleOptions {
   signal?: AbortSignal;
 }
 
-/** `rejected`: the server answered 4xx, so the request certainly changed nothing. */
+/** `rejected`: the request certainly changed nothing (never sent, or refused with a 4xx). */
 type Step<T> = { ok: true; value: T } | { ok: false; rejected?: boolean };
 const FAILED: Step<never> = { ok: false };
 
@@ -298,7 +298,7 @@ class Cycle {
         { target: this.t.name, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds },
         `${operation} failed: ${f.message}`,
       );
-      return { ok: false, rejected: f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500 };
+      return { ok: false, rejected: NEVER_SENT.has(f.reason) || (f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500) };
     } finally {
       clearTimeout(timer);
     }
@@ -371,6 +371,9 @@ class Cycle {
     }
   }
 }
+
+/** Failures that happen before a request reaches the server. */
+const NEVER_SENT = new Set(['dns', 'connection_refused', 'tls']);
 
 /** For removals: a missing key, upload or bucket is already gone. */
 function notFoundIsGone(e: { name?: string; $metadata?: { httpStatusCode?: number } }): void {

@@ -116,6 +116,7 @@ describe('canary cycle against Ceph RGW', () => {
     const { r } = await cycle({ endpoint: `http://127.0.0.1:${port}` });
     assertFailedWith(r, 'connection_refused');
     assert.ok(r.durationSeconds < 5, `took ${r.durationSeconds}s`);
+    assert.equal(r.leftovers, 0, 'nothing was sent, so nothing can be left');
   });
 
   test('unresolvable name: dns', async () => {
