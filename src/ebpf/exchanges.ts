@@ -1,0 +1,112 @@
+// Assembles the kernel's snapshots into exchanges per socket and hands them to the correlation.
+// The kernel sends a snapshot whenever the app has read response bytes; the newest snapshot of an
+// exchange (socket cookie, seq) supersedes older ones. Claimed exchanges are forgotten, and later
+// snapshots of them (close records repeat the last exchange) are ignored.
+import type { KernelExchange } from './decoder.js';
+
+interface SocketEntry {
+  cookie: bigint;
+  localPort: number;
+  remotePort: number;
+  /** seq -> newest snapshot, unclaimed only */
+  exchanges: Map<number, KernelExchange>;
+  /** Highest seq claimed by a client request; -1: none. */
+  claimedUpTo: number;
+  closed: boolean;
+  lastNs: bigint;
+}
+
+export interface ExchangeStoreOptions {
+  /** Sockets kept at most (oldest dropped first); bounds memory if nothing ever claims them. */
+  maxSockets?: number;
+}
+
+export class ExchangeStore {
+  private readonly sockets = new Map<bigint, SocketEntry>();
+  private readonly byPort = new Map<number, Set<SocketEntry>>();
+  private readonly maxSockets: number;
+
+  constructor(o: ExchangeStoreOptions = {}) {
+    this.maxSockets = o.maxSockets ?? 4096;
+  }
+
+  get socketCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Returns how many unclaimed exchanges were dropped to stay within bounds. */
+  add(e: KernelExchange): number {
+    let s = this.sockets.get(e.cookie);
+    let dropped = 0;
+    if (!s) {
+      if (e.closed && e.reqFirstNs === 0n) return 0; // a socket that never carried a request
+      if (this.sockets.size >= this.maxSockets) dropped += this.evictOldest();
+      s = { cookie: e.cookie, localPort: e.localPort, remotePort: e.remotePort, exchanges: new Map(), claimedUpTo: -1, closed: false, lastNs: e.tsNs };
+      this.sockets.set(e.cookie, s);
+      this.index(s);
+    }
+    s.lastNs = e.tsNs;
+    s.closed ||= e.closed;
+    if (e.reqFirstNs !== 0n && e.seq > s.claimedUpTo) s.exchanges.set(e.seq, e);
+    if (s.closed && s.exchanges.size === 0) this.remove(s);
+    return dropped;
+  }
+
+  /**
+   * Claims the exchanges of the socket with this local (and remote) port whose first request
+   * byte left within [fromNs, toNs], oldest first. Several exchanges mean one request answered
+   * in parts (100-continue).
+   */
+  take(localPort: number, remotePort: number | undefined, fromNs: bigint, toNs: bigint): KernelExchange[] {
+    const set = this.byPort.get(localPort);
+    if (!set) return [];
+    for (const s of set) {
+      if (remotePort !== undefined && s.remotePort !== remotePort) continue;
+      const hit = [...s.exchanges.values()].filter((e) => e.reqFirstNs >= fromNs && e.reqFirstNs <= toNs);
+      if (!hit.length) continue;
+      hit.sort((a, b) => a.seq - b.seq);
+      for (const e of hit) s.exchanges.delete(e.seq);
+      s.claimedUpTo = Math.max(s.claimedUpTo, hit[hit.length - 1]!.seq);
+      // older exchanges on this socket can no longer be claimed: requests on a socket are sequential
+      for (const seq of [...s.exchanges.keys()]) if (seq < s.claimedUpTo) s.exchanges.delete(seq);
+      if (s.closed && s.exchanges.size === 0) this.remove(s);
+      return hit;
+    }
+    return [];
+  }
+
+  /** Drops unclaimed exchanges whose last snapshot is older than beforeNs; returns how many. */
+  sweep(beforeNs: bigint): number {
+    let n = 0;
+    for (const s of [...this.sockets.values()]) {
+      for (const [seq, e] of s.exchanges) {
+        if (e.tsNs < beforeNs) {
+          s.exchanges.delete(seq);
+          n++;
+        }
+      }
+      if (s.exchanges.size === 0 && (s.closed || s.lastNs < beforeNs)) this.remove(s);
+    }
+    return n;
+  }
+
+  private index(s: SocketEntry): void {
+    let set = this.byPort.get(s.localPort);
+    if (!set) this.byPort.set(s.localPort, (set = new Set()));
+    set.add(s);
+  }
+
+  private remove(s: SocketEntry): void {
+    this.sockets.delete(s.cookie);
+    const set = this.byPort.get(s.localPort);
+    set?.delete(s);
+    if (set && set.size === 0) this.byPort.delete(s.localPort);
+  }
+
+  private evictOldest(): number {
+    const first = this.sockets.values().next();
+    if (first.done) return 0;
+    this.remove(first.value);
+    return first.value.exchanges.size;
+  }
+}

@@ -1,0 +1,62 @@
+// Entry point of the eBPF wire tracer. startWireTracer never throws: whatever is missing, the
+// exporter gets a tracer (up or down), s3prober_ebpf_up says which, and one log line says why.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createWireFamilies, WIRE_FAMILY_NAMES } from '../metrics/wire.js';
+import { openTracer, type HookSet } from './native.js';
+import { DownTracer, KernelWireTracer, type WireTracer } from './tracer.js';
+
+export { WIRE_FAMILY_NAMES };
+export type { WireTracer, WireTracerStatus } from './tracer.js';
+export type { WireSnapshot, OperationWireStatus } from './snapshot.js';
+export type { WireTiming, WirePhase } from './correlate.js';
+export { WIRE_PHASES } from './correlate.js';
+
+export interface WireTracerOptions {
+  registry: Registry;
+  logger: Logger;
+  /** The config switch (ebpf.enabled). */
+  enabled: boolean;
+  /** Force one hook set instead of tp_btf -> raw_tp -> tracepoint (tests). */
+  hooks?: HookSet;
+  /** Another addon file (tests); default native/build/Release/s3prober.node, or S3PROBER_EBPF_ADDON. */
+  addonPath?: string;
+}
+
+export async function startWireTracer(opts: WireTracerOptions): Promise<WireTracer> {
+  let live: KernelWireTracer | undefined;
+  let families;
+  try {
+    families = createWireFamilies(opts.registry, () => live?.readKernel());
+  } catch (e) {
+    // e.g. the families were registered twice on this registry: still never break the exporter
+    opts.logger.warn({ err: e }, 'eBPF wire tracer off: its metric families could not be registered');
+    return new DownTracer('metric families could not be registered');
+  }
+  families.ebpfUp.set(0);
+  if (!opts.enabled) {
+    opts.logger.info('eBPF wire tracer off: disabled in the configuration (ebpf.enabled: false)');
+    return new DownTracer('disabled in the configuration');
+  }
+  try {
+    const o: Parameters<typeof openTracer>[0] = {};
+    if (opts.hooks) o.hooks = opts.hooks;
+    if (opts.addonPath) o.addonPath = opts.addonPath;
+    const r = openTracer(o);
+    if (!r.ok) {
+      opts.logger.warn(r.detail ? { libbpf: r.detail } : {}, `eBPF wire tracer off (s3prober_ebpf_up 0): ${r.reason}`);
+      return new DownTracer(r.reason);
+    }
+    live = new KernelWireTracer(r.tracer, families, opts.logger);
+    const t = r.tracer;
+    const tlsNote = t.uprobeErrors.length
+      ? `; ${t.uprobeErrors.length} uprobes failed, HTTPS plaintext and request lines may be missing (${t.uprobeErrors[0]})`
+      : '';
+    opts.logger.info(`eBPF wire tracer up: ${t.hooks} hooks, ${t.uprobes} uprobes${tlsNote}`);
+    return live;
+  } catch (e) {
+    const reason = `unexpected error (${(e as Error).message})`;
+    opts.logger.warn(`eBPF wire tracer off (s3prober_ebpf_up 0): ${reason}`);
+    return new DownTracer(reason);
+  }
+}

@@ -1,0 +1,104 @@
+// The eBPF wire tracer's metric families. Names are an interface: dashboards and alerts use them.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Object-storage latencies: sub-millisecond wire phases on a LAN up to slow large transfers. */
+export const WIRE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Round-trip times: loopback (tens of microseconds) to intercontinental. */
+export const RTT_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+export const WIRE_FAMILY_NAMES = {
+  wireDuration: 's3prober_wire_duration_seconds',
+  wirePhase: 's3prober_wire_phase_duration_seconds',
+  clientOverhead: 's3prober_client_overhead_seconds',
+  tcpRtt: 's3prober_tcp_rtt_seconds',
+  tcpRetransmits: 's3prober_tcp_retransmits_total',
+  wireBytes: 's3prober_wire_bytes_total',
+  ebpfUp: 's3prober_ebpf_up',
+  ebpfEvents: 's3prober_ebpf_events_total',
+  ebpfDropped: 's3prober_ebpf_events_dropped_total',
+  unmatched: 's3prober_wire_unmatched_total',
+  mismatches: 's3prober_wire_operation_mismatches_total',
+} as const;
+
+export type WireFamilies = ReturnType<typeof createWireFamilies>;
+
+/** Kernel-side counters are read when Prometheus scrapes: the callback returns running totals. */
+export interface KernelCounters {
+  events: number;
+  dropped: number;
+}
+
+export function createWireFamilies(registry: Registry, readKernel: () => KernelCounters | undefined) {
+  const registers = [registry];
+  const N = WIRE_FAMILY_NAMES;
+  const op = ['target', 'operation'];
+  // counters fed from kernel totals: add what is new since the last scrape
+  let seen: KernelCounters = { events: 0, dropped: 0 };
+  const syncKernel = (): void => {
+    const k = readKernel();
+    if (!k) return;
+    if (k.events > seen.events) families.ebpfEvents.inc(k.events - seen.events);
+    if (k.dropped > seen.dropped) families.ebpfDropped.inc(k.dropped - seen.dropped);
+    seen = { events: Math.max(seen.events, k.events), dropped: Math.max(seen.dropped, k.dropped) };
+  };
+  const families = {
+    wireDuration: new Histogram({
+      name: N.wireDuration,
+      help: 'Kernel view of successful S3 requests: first request byte handed to TCP -> last response byte arrived.',
+      labelNames: op, buckets: WIRE_BUCKETS, registers,
+    }),
+    wirePhase: new Histogram({
+      name: N.wirePhase,
+      help: 'Wire phases from the kernel: connect (SYN -> established), tls (handshake bytes), request (request bytes out), server (last request byte -> first response byte), transfer (first -> last response byte). Only measured phases are observed; connect and tls on new connections only.',
+      labelNames: [...op, 'phase'], buckets: WIRE_BUCKETS, registers,
+    }),
+    clientOverhead: new Histogram({
+      name: N.clientOverhead,
+      help: 'Client duration minus the wire duration and the connect and TLS phases: time spent in the client (event loop, SDK, parsing).',
+      labelNames: op, buckets: WIRE_BUCKETS, registers,
+    }),
+    tcpRtt: new Histogram({
+      name: N.tcpRtt,
+      help: 'TCP round-trip time per request: source="handshake" (SYN -> SYN-ACK, new connections without retransmits) or "min" (the socket\'s windowed minimum RTT; srtt is inflated by delayed ACKs).',
+      labelNames: ['target', 'source'], buckets: RTT_BUCKETS, registers,
+    }),
+    tcpRetransmits: new Counter({
+      name: N.tcpRetransmits,
+      help: 'TCP retransmits (SYNs included) on the sockets of probe requests.',
+      labelNames: op, registers,
+    }),
+    wireBytes: new Counter({
+      name: N.wireBytes,
+      help: 'TCP payload bytes of probe requests as the kernel moved them (TLS records included).',
+      labelNames: [...op, 'direction'], registers,
+    }),
+    ebpfUp: new Gauge({
+      name: N.ebpfUp,
+      help: 'Whether the eBPF wire tracer is attached (1) or not (0: see the log line for what is missing).',
+      registers,
+    }),
+    ebpfEvents: new Counter({
+      name: N.ebpfEvents,
+      help: 'Event records the kernel delivered to the wire tracer.',
+      registers,
+      collect: syncKernel,
+    }),
+    ebpfDropped: new Counter({
+      name: N.ebpfDropped,
+      help: 'Event records lost because the ring buffer was full.',
+      registers,
+      collect: syncKernel,
+    }),
+    unmatched: new Counter({
+      name: N.unmatched,
+      help: 'Exchanges that could not be joined: side="wire" (seen by the kernel, no client request claimed it) or side="client" (a request with a socket the kernel did not report).',
+      labelNames: ['side'], registers,
+    }),
+    mismatches: new Counter({
+      name: N.mismatches,
+      help: 'Requests whose S3 operation read from the wire (request line) differs from the client\'s operation.',
+      labelNames: ['target', 'operation', 'wire_operation'], registers,
+    }),
+  };
+  return families;
+}

@@ -1,0 +1,73 @@
+// Starts the wire tracer with a private registry and a logger whose lines the test can read, and
+// runs client requests the way the S3 layer does (diagnostics-channel traces -> observe).
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { startWireTracer, type WireTiming, type WireTracer } from '../../../src/ebpf/index.js';
+import type { HookSet } from '../../../src/ebpf/native.js';
+import { withRequestScope } from '../../../src/s3/instrument.js';
+import type { RequestTrace } from '../../../src/s3/request-trace.js';
+
+export interface TestTracer {
+  tracer: WireTracer;
+  registry: Registry;
+  logs: Array<{ level: number; msg: string }>;
+}
+
+export async function startTestTracer(o: { hooks?: HookSet; enabled?: boolean; addonPath?: string } = {}): Promise<TestTracer> {
+  const logs: Array<{ level: number; msg: string }> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as { level: number; msg: string });
+      cb();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const registry = new Registry();
+  const opts: Parameters<typeof startWireTracer>[0] = { registry, logger, enabled: o.enabled ?? true };
+  if (o.hooks) opts.hooks = o.hooks;
+  if (o.addonPath) opts.addonPath = o.addonPath;
+  const tracer = await startWireTracer(opts);
+  return { tracer, registry, logs };
+}
+
+export interface Traced {
+  trace: RequestTrace;
+  /** The tracer's wire view of exactly this request, undefined if it was not joined. */
+  wire: WireTiming | undefined;
+}
+
+/** Runs fn (one HTTP request) as S3 operation `operation` and returns the client and wire view. */
+export async function traced(tracer: WireTracer, target: string, operation: string, fn: () => Promise<unknown>): Promise<Traced> {
+  const traces: RequestTrace[] = [];
+  let wire: WireTiming | undefined;
+  await withRequestScope({
+    target, operation, traces,
+    onTrace: (t) => {
+      tracer.observe(t);
+      const last = tracer.lastWire();
+      if (last?.trace === t) wire = last.wire;
+    },
+  }, async () => {
+    await fn();
+  });
+  // the trace ends on the response's 'end', which fires after the body was read
+  await new Promise((r) => setImmediate(r));
+  const trace = traces[traces.length - 1];
+  if (!trace) throw new Error('no request was traced');
+  return { trace, wire };
+}
+
+/** Sum of the family's samples with these labels; `series` picks e.g. `_count` of a histogram. */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}, series = name): Promise<number | undefined> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return undefined;
+  const data = await m.get();
+  let sum: number | undefined;
+  for (const v of data.values) {
+    if (((v as { metricName?: string }).metricName ?? name) !== series) continue;
+    const l = v.labels as Record<string, string | number>;
+    if (Object.entries(labels).every(([k, x]) => String(l[k]) === x)) sum = (sum ?? 0) + v.value;
+  }
+  return sum;
+}
