@@ -27,10 +27,20 @@ function fail(e: unknown): never {
   process.exit(e instanceof ConfigError ? EXIT_CONFIG : 1);
 }
 
+/** Process warnings (e.g. the AWS SDK's Node version notice) become log lines, not free text. */
+function logWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => logger.warn({ warning: w.name }, w.message.replace(/\s+/g, ' ').trim()));
+}
+
 async function run(opts: { config?: string; listen?: string; logLevel?: string }): Promise<void> {
   let logger = createLogger((opts.logLevel as 'info') ?? 'info');
+  logWarnings(logger);
   const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
-  if (!opts.logLevel && config.logLevel !== 'info') logger = createLogger(config.logLevel);
+  if (!opts.logLevel && config.logLevel !== 'info') {
+    logger = createLogger(config.logLevel);
+    logWarnings(logger);
+  }
   let rt: ProberRuntime;
   try {
     rt = await ProberRuntime.start({ config, configFile: opts.config ?? process.env.S3PROBER_CONFIG, listen: opts.listen, logger });
@@ -91,6 +101,7 @@ program
   .option('-c, --config <file>', 'YAML config file (default: the embedded local RGW)')
   .action(async (opts: { config?: string }) => {
     const logger = createLogger('warn', process.stderr);
+    logWarnings(logger);
     const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
     let ok = false;
     try {
