@@ -34,8 +34,8 @@ export function computeWire(trace: RequestTrace, exchanges: KernelExchange[]): W
   const first = exchanges[0]!;
   const last = exchanges[exchanges.length - 1]!;
   const phases: Partial<Record<WirePhase, number>> = {};
-  // a connection is this request's own when its connect() started inside the request
-  const newConnection = first.seq === 0 && first.synNs !== 0n && first.synNs >= trace.startNs;
+  // the client knows whether it took the socket from its pool; seq 0: the socket's first request
+  const newConnection = !trace.reused && first.seq === 0 && first.synNs !== 0n;
   let connectAndTls = 0;
   if (newConnection && first.establishedNs > first.synNs) {
     phases.connect = sec(first.synNs, first.establishedNs);

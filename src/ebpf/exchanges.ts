@@ -54,17 +54,24 @@ export class ExchangeStore {
 
   /**
    * Claims the exchanges of the socket with this local (and remote) port whose first request
-   * byte left within [fromNs, toNs], oldest first. Several exchanges mean one request answered
-   * in parts (100-continue).
+   * byte left between startNs and endNs, oldest first. Several exchanges mean one request
+   * answered in parts (100-continue). Clients may stamp startNs only after writing to a reused
+   * socket (Node publishes the request after end()), so bytes up to slackNs earlier count too,
+   * but only from the last exchange that began before startNs on.
    */
-  take(localPort: number, remotePort: number | undefined, fromNs: bigint, toNs: bigint): KernelExchange[] {
+  take(localPort: number, remotePort: number | undefined, startNs: bigint, endNs: bigint, slackNs = 50_000_000n): KernelExchange[] {
     const set = this.byPort.get(localPort);
     if (!set) return [];
     for (const s of set) {
       if (remotePort !== undefined && s.remotePort !== remotePort) continue;
-      const hit = [...s.exchanges.values()].filter((e) => e.reqFirstNs >= fromNs && e.reqFirstNs <= toNs);
+      let hit = [...s.exchanges.values()].filter((e) => e.reqFirstNs >= startNs - slackNs && e.reqFirstNs <= endNs);
       if (!hit.length) continue;
       hit.sort((a, b) => a.seq - b.seq);
+      let from = 0;
+      hit.forEach((e, i) => {
+        if (e.reqFirstNs < startNs) from = i;
+      });
+      hit = hit.slice(from);
       for (const e of hit) s.exchanges.delete(e.seq);
       s.claimedUpTo = Math.max(s.claimedUpTo, hit[hit.length - 1]!.seq);
       // older exchanges on this socket can no longer be claimed: requests on a socket are sequential

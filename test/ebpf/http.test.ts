@@ -1,0 +1,125 @@
+// Plain HTTP on loopback with the tracer attached to this process (real kernel, root).
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, test } from 'node:test';
+import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { request, startServer, type TestServer } from './support/servers.js';
+import { metricValue, startTestTracer, traced, type TestTracer } from './support/tracer.js';
+
+let t: TestTracer;
+let server: TestServer;
+
+before(async () => {
+  t = await startTestTracer();
+  server = await startServer();
+});
+after(async () => {
+  await t.tracer.close();
+  await server.close();
+});
+
+test('the tracer is up and says so once', async () => {
+  assert.equal(t.tracer.up, true, JSON.stringify(t.logs));
+  assert.equal(t.tracer.status().hooks, 'tp_btf');
+  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 1);
+  assert.equal(t.logs.filter((l) => /eBPF wire tracer/.test(l.msg)).length, 1);
+});
+
+test('a response held back D ms: server phase >= D and client >= wire, on new and reused connections', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const D = 40;
+  try {
+    const first = await traced(t.tracer, 'loop', 'GetObject', () => request({ port: server.port, method: 'GET', path: '/bucket/key', agent, delayMs: D }));
+    const second = await traced(t.tracer, 'loop', 'GetObject', () => request({ port: server.port, method: 'GET', path: '/bucket/key', agent, delayMs: D }));
+    for (const [name, r] of [['first', first], ['second', second]] as const) {
+      const w = r.wire;
+      assert.ok(w, `${name}: joined to the wire`);
+      assert.ok(w.phases.server! >= D / 1000, `${name}: server ${w.phases.server} >= ${D / 1000}`);
+      assert.ok(w.wireSeconds! >= w.phases.server!, `${name}: wire >= server`);
+      assert.ok(w.clientSeconds! >= w.wireSeconds!, `${name}: client ${w.clientSeconds} >= wire ${w.wireSeconds}`);
+      assert.ok(w.overheadSeconds! >= 0);
+      assert.equal(w.wireOperation?.candidates[0], 'GetObject');
+      assert.equal(w.tls, false);
+      assert.equal(w.phases.tls, undefined, 'no TLS phase on plain HTTP');
+      assert.ok(w.bytesSent > 0 && w.bytesReceived > 0);
+    }
+    assert.equal(first.trace.reused, false);
+    assert.equal(first.wire!.newConnection, true);
+    assert.ok(first.wire!.phases.connect! > 0 && first.wire!.phases.connect! < 0.5, `connect ${first.wire!.phases.connect}`);
+    assert.ok(first.wire!.handshakeRttSeconds! > 0);
+    assert.equal(second.trace.reused, true);
+    assert.equal(second.wire!.newConnection, false);
+    assert.equal(second.wire!.phases.connect, undefined, 'no connect phase on a reused connection');
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('new connection per request (no keep-alive) gets its own connect phase each time', async () => {
+  const agent = new http.Agent({ keepAlive: false });
+  for (let i = 0; i < 3; i++) {
+    const r = await traced(t.tracer, 'loop', 'PutObject', () => request({ port: server.port, method: 'PUT', path: `/bucket/obj-${i}`, agent, body: Buffer.alloc(4096, 1) }));
+    assert.ok(r.wire, 'joined');
+    assert.equal(r.wire.newConnection, true);
+    assert.ok(r.wire.phases.connect !== undefined);
+    assert.equal(r.wire.wireOperation?.candidates[0], 'PutObject');
+    assert.ok(r.wire.bytesSent >= 4096, `sent ${r.wire.bytesSent}`);
+  }
+});
+
+test('a large response: transfer phase covers the body and bytes match', async () => {
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const size = 8 * 1024 * 1024;
+    const r = await traced(t.tracer, 'loop', 'GetObject', () => request({ port: server.port, method: 'GET', path: '/bucket/big', agent, size }));
+    assert.ok(r.wire);
+    assert.ok(r.wire.bytesReceived >= size, `received ${r.wire.bytesReceived}`);
+    assert.ok(r.wire.phases.transfer! > 0);
+    assert.ok(r.wire.clientSeconds! >= r.wire.wireSeconds!);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a wire operation different from the client operation is counted', async () => {
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const r = await traced(t.tracer, 'loop', 'HeadObject', () => request({ port: server.port, method: 'DELETE', path: '/bucket/key', agent }));
+    assert.equal(r.wire?.wireOperation?.candidates[0], 'DeleteObject');
+    assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.mismatches, { operation: 'HeadObject', wire_operation: 'DeleteObject' }), 1);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('every wire family is exported with its labels', async () => {
+  const text = await t.registry.metrics();
+  for (const name of Object.values(WIRE_FAMILY_NAMES)) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  assert.match(text, /s3prober_wire_duration_seconds_count\{target="loop",operation="GetObject"\} [1-9]/);
+  for (const phase of ['connect', 'request', 'server', 'transfer']) {
+    assert.match(text, new RegExp(`s3prober_wire_phase_duration_seconds_count\\{target="loop",operation="GetObject",phase="${phase}"\\} [1-9]`), phase);
+  }
+  assert.match(text, /s3prober_wire_bytes_total\{target="loop",operation="GetObject",direction="received"\} [1-9]/);
+  assert.match(text, /s3prober_tcp_rtt_seconds_count\{target="loop",source="min"\} [1-9]/);
+  assert.match(text, /s3prober_ebpf_events_total [1-9]/);
+  assert.match(text, /s3prober_ebpf_events_dropped_total 0/);
+  const snap = t.tracer.snapshot();
+  const g = snap.loop?.GetObject;
+  assert.ok(g && g.count >= 2 && g.clientSeconds >= g.wireSeconds, JSON.stringify(snap));
+});
+
+test('the raw_tp fallback hook set measures the same things', async () => {
+  const fb = await startTestTracer({ hooks: 'raw_tp' });
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    assert.equal(fb.tracer.status().hooks, 'raw_tp');
+    const r = await traced(fb.tracer, 'loop', 'ListObjectsV2', () => request({ port: server.port, method: 'GET', path: '/bucket?list-type=2', agent, delayMs: 20 }));
+    assert.ok(r.wire, 'joined');
+    assert.ok(r.wire.phases.server! >= 0.02);
+    assert.ok(r.wire.phases.connect! > 0);
+    assert.equal(r.wire.wireOperation?.candidates[0], 'ListObjectsV2');
+  } finally {
+    agent.destroy();
+    await fb.tracer.close();
+  }
+});
