@@ -9,6 +9,8 @@ import { startLocalRgw, type LocalRgw } from '../embedded/local-rgw.js';
 import { VERSION } from '../version.js';
 import { redactConfig } from '../config/redact.js';
 import { runOnce } from './once.js';
+import { runCleanup } from './cleanup.js';
+import { parseDuration } from '../config/units.js';
 import { ProberRuntime } from './runtime.js';
 
 const EXIT_CONFIG = 2;
@@ -112,6 +114,20 @@ program
     }
     await local?.stop();
     process.exit(ok ? 0 : 1);
+  });
+
+program
+  .command('cleanup')
+  .description("remove what the prober left under its own prefixes (ephemeral buckets, keys), nothing else")
+  .option('-c, --config <file>', 'YAML config file (default: $S3PROBER_CONFIG)')
+  .option('--older-than <duration>', 'only what is at least this old, e.g. 1h (default: everything)', '0s')
+  .action(async (opts: { config?: string; olderThan: string }) => {
+    const file = opts.config ?? process.env.S3PROBER_CONFIG;
+    if (!file) fail(new ConfigError('cleanup needs --config FILE (or S3PROBER_CONFIG)'));
+    const olderThanMs = parseDuration(opts.olderThan);
+    if (olderThanMs === undefined) fail(new ConfigError(`--older-than: expected a duration such as "1h", got ${JSON.stringify(opts.olderThan)}`));
+    const config = await loadConfig(file).catch(fail);
+    process.exit((await runCleanup(config, olderThanMs)) ? 0 : 1);
   });
 
 program

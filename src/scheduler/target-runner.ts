@@ -5,12 +5,15 @@ import { runCycle } from '../probes/cycle.js';
 import { LeftoverStore } from '../probes/leftovers.js';
 import type { CycleObserver, CycleResult } from '../probes/result.js';
 import { createTargetClient, type TargetClient } from '../s3/client.js';
+import { sweep } from '../probes/sweep.js';
 
 export class TargetRunner {
   readonly leftovers = new LeftoverStore();
   private readonly client: TargetClient;
   private running: Promise<CycleResult> | undefined;
   lastResult: CycleResult | undefined;
+  /** Before its first cycle a runner removes what an earlier run (e.g. killed mid-cycle) left. */
+  private swept = false;
 
   constructor(
     readonly target: TargetConfig,
@@ -28,7 +31,7 @@ export class TargetRunner {
   /** Runs one cycle; callers must check `busy` first (cycles of one target never overlap). */
   async runCycle(signal?: AbortSignal): Promise<CycleResult> {
     if (this.running) throw new Error(`cycle of ${this.target.name} already running`);
-    this.running = runCycle({
+    this.running = this.sweepOnce().then(() => runCycle({
       target: this.target,
       client: this.client,
       timeoutMs: this.target.timeout ?? this.timeoutMs,
@@ -36,7 +39,7 @@ export class TargetRunner {
       logger: this.logger,
       observer: this.observer,
       signal,
-    });
+    }));
     try {
       const r = await this.running;
       this.lastResult = r;
@@ -44,6 +47,16 @@ export class TargetRunner {
     } finally {
       this.running = undefined;
     }
+  }
+
+  private async sweepOnce(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    const r = await sweep(this.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.target.timeout ?? this.timeoutMs });
+    if (r.buckets.length || r.keys || r.uploads) {
+      this.logger.info({ target: this.target.name, buckets: r.buckets.length, keys: r.keys, uploads: r.uploads }, 'removed what an earlier run left behind');
+    }
+    if (r.errors.length) this.logger.warn({ target: this.target.name, errors: r.errors.slice(0, 5) }, 'could not remove everything an earlier run left behind');
   }
 
   /** Resolves once the in-flight cycle (if any) has finished its cleanup. */
