@@ -12,9 +12,9 @@ import type { RequestTrace } from '../s3/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { TargetRunner } from '../scheduler/target-runner.js';
 import { createApp } from '../server/app.js';
-import type { TargetStatus, WireView } from '../server/status-page.js';
+import type { TargetStatus } from '../server/status-page.js';
 import { VERSION } from '../version.js';
-import { startTracer, type Tracer } from './tracer.js';
+import { startWireTracer, type WireTracer } from '../ebpf/index.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -36,7 +36,7 @@ export class ProberRuntime {
   readonly processMetrics = new ProcessMetrics();
   private gen!: Generation;
   private server!: Server;
-  private tracer!: Tracer;
+  private tracer!: WireTracer;
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
 
@@ -44,7 +44,7 @@ export class ProberRuntime {
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
-    rt.tracer = await startTracer({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
+    rt.tracer = await startWireTracer({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
     rt.gen = rt.generation(o.config, []);
     try {
       await rt.listen(o.listen ?? o.config.listen);
@@ -140,7 +140,7 @@ export class ProberRuntime {
       bucketMode: r.target.bucket.mode,
       last: r.lastResult,
       running: r.busy,
-      wire: wire[r.target.name] as WireView | undefined,
+      wire: wire[r.target.name],
     }));
   }
 

@@ -2,11 +2,10 @@
 // tracer is up, the client-side vs wire-side duration per operation.
 import type { CycleResult } from '../probes/result.js';
 import { scrubSecrets } from '../log/scrub.js';
+import type { OperationWireStatus } from '../ebpf/index.js';
 
-export interface WireView {
-  /** operation -> seconds, from the tracer (last matched exchange). */
-  [operation: string]: { clientSeconds: number; wireSeconds: number } | undefined;
-}
+/** operation -> the tracer's last joined request: client vs wire. */
+export type WireView = Record<string, OperationWireStatus | undefined>;
 
 export interface TargetStatus {
   name: string;
@@ -20,6 +19,15 @@ export interface TargetStatus {
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const ms = (s: number | undefined) => (s === undefined ? '' : `${(s * 1000).toFixed(2)} ms`);
 
+/** Client vs wire for the last request of each operation the tracer joined. */
+function wireTable(wire: WireView | undefined): string {
+  const entries = Object.entries(wire ?? {}).filter((e): e is [string, OperationWireStatus] => e[1] !== undefined);
+  if (!entries.length) return '<p>client vs wire: no request joined to the wire yet</p>';
+  const rows = entries.map(([op, w]) =>
+    `<tr><td>${esc(op)}</td><td>${ms(w.clientSeconds)}</td><td>${ms(w.wireSeconds)}</td><td>${ms(w.overheadSeconds)}</td><td>${ms(w.phases.connect)}</td><td>${ms(w.phases.tls)}</td><td>${ms(w.phases.server)}</td><td>${ms(w.phases.transfer)}</td><td>${w.newConnection ? 'new' : 'reused'}${w.tls ? ', TLS' : ''}</td><td>${w.count}</td></tr>`);
+  return `<h3>client vs wire (last joined request)</h3><table><tr><th>operation</th><th>client</th><th>wire</th><th>client overhead</th><th>connect</th><th>tls</th><th>server</th><th>transfer</th><th>connection</th><th>joined</th></tr>${rows.join('')}</table>`;
+}
+
 export function renderStatusPage(targets: TargetStatus[], tracerUp: boolean, version: string): string {
   const sections = targets.map((t) => {
     const last = t.last;
@@ -29,13 +37,10 @@ export function renderStatusPage(targets: TargetStatus[], tracerUp: boolean, ver
         : 'no cycle finished yet'
     }${t.running ? ' &middot; running now' : ''}</p>`;
     if (!last) return head;
-    const rows = last.operations.map((o) => {
-      const w = t.wire?.[o.operation];
-      return `<tr class="${o.outcome === 'success' ? 'ok' : o.outcome === 'failure' ? 'bad' : 'skip'}"><td>${esc(o.operation)}</td><td>${esc(o.size)}</td><td>${o.outcome}</td><td>${ms(o.durationSeconds)}</td>${
-        tracerUp ? `<td>${w ? ms(w.wireSeconds) : ''}</td>` : ''
-      }<td>${o.bytes || ''}</td><td>${esc(o.reason ?? o.skippedBecause ?? '')}</td><td>${esc(scrubSecrets(o.errorCode ?? ''))}</td></tr>`;
-    });
-    return `${head}<table><tr><th>operation</th><th>size</th><th>result</th><th>client</th>${tracerUp ? '<th>wire (last)</th>' : ''}<th>bytes</th><th>reason</th><th>code</th></tr>${rows.join('')}</table>`;
+    const rows = last.operations.map((o) =>
+      `<tr class="${o.outcome === 'success' ? 'ok' : o.outcome === 'failure' ? 'bad' : 'skip'}"><td>${esc(o.operation)}</td><td>${esc(o.size)}</td><td>${o.outcome}</td><td>${ms(o.durationSeconds)}</td><td>${o.bytes || ''}</td><td>${esc(o.reason ?? o.skippedBecause ?? '')}</td><td>${esc(scrubSecrets(o.errorCode ?? ''))}</td></tr>`);
+    const table = `<table><tr><th>operation</th><th>size</th><th>result</th><th>latency</th><th>bytes</th><th>reason</th><th>code</th></tr>${rows.join('')}</table>`;
+    return `${head}${table}${tracerUp ? wireTable(t.wire) : ''}`;
   });
   return `<!doctype html><html><head><meta charset="utf-8"><title>s3prober</title><style>
 body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}

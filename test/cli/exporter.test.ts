@@ -7,6 +7,7 @@ import { s3Client, testRgw } from '../support/rgw.js';
 import { bucketsWithPrefix } from '../support/store.js';
 import { targetYaml } from '../support/targets.js';
 import { sample, startExporter, type Exporter } from '../support/exporter.js';
+import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
 
 const WRONG_SECRET = 'wrong-secret-9f8e7d6c5b4a';
 
@@ -68,6 +69,17 @@ describe('exporter against Ceph RGW', () => {
     assert.equal(sample(text, 's3prober_operation_duration_seconds_count', { target: 'badkey', operation: 'CreateBucket' }), undefined);
     assert.equal(sample(text, 's3prober_cycle_success', { target: 'badkey', tier: '' }), 0);
     assert.equal(exp.proc.child.exitCode, null);
+  });
+
+  test('the embedded tracer is up (root, built addon) and exports every wire family; the status page splits client vs wire', async () => {
+    assert.equal(sample(text, 's3prober_ebpf_up'), 1, 'CI runs as root with the addon built by scripts/setup.sh');
+    for (const name of Object.values(WIRE_FAMILY_NAMES)) assert.ok(text.includes(`# TYPE ${name} `), `missing ${name}`);
+    assert.ok(sample(text, 's3prober_wire_duration_seconds_count', { target: 'good', operation: 'GetObject' })! >= 1);
+    assert.ok(sample(text, 's3prober_client_overhead_seconds_count', { target: 'good', operation: 'PutObject' })! >= 1);
+    assert.ok(sample(text, 's3prober_wire_phase_duration_seconds_count', { target: 'good', operation: 'GetObject', phase: 'server' })! >= 1);
+    const html = await (await fetch(`${exp.url}/`)).text();
+    assert.match(html, /client vs wire/);
+    assert.match(html, /<tr><td>GetObject<\/td><td>[\d.]+ ms<\/td><td>[\d.]+ ms<\/td>/);
   });
 
   test('promtool check metrics reports nothing', () => {
