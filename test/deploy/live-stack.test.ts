@@ -1,0 +1,204 @@
+// The deploy artifacts against real servers: the real exporter probes the test RGW (plain and
+// through a TLS proxy) and a refused port; a real Prometheus scrapes it with the project's rules
+// (alerts with `for:` shortened to 0s); a real Alertmanager with the example config (webhook
+// URLs pointed at a local receiver, group_wait shortened) receives the alerts.
+// Checked: every dashboard panel query returns data, the TargetDown alert for the refused
+// endpoint reaches Alertmanager and the pager receiver, and the healthy target raises nothing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { connect as netConnect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { parse, stringify } from 'yaml';
+import { startExporter, type Exporter } from '../support/exporter.js';
+import { spawnProc, type Proc } from '../support/proc.js';
+import { testRgw } from '../support/rgw.js';
+import { expand, panelQueries } from './dashboards.js';
+import { freePort, repoPath, waitFor } from './lib.js';
+
+const TARGETS = ['rgw', 'rgw-tls', 'refused'];
+let dir: string;
+let exporter: Exporter;
+let prometheus: Proc;
+let alertmanager: Proc;
+let tlsProxy: TlsServer;
+let webhook: Server;
+let promUrl: string;
+let amUrl: string;
+const notifications: { receiver: string; body: { alerts: { labels: Record<string, string>; status: string }[] } }[] = [];
+
+function listen(server: Server | TlsServer): Promise<number> {
+  return new Promise((res) => server.listen(0, '127.0.0.1', () => res((server.address() as AddressInfo).port)));
+}
+
+before(async () => {
+  const rgw = testRgw();
+  dir = mkdtempSync(join(tmpdir(), 's3prober-live-'));
+
+  // A TLS-terminating proxy in front of RGW gives the HTTPS target (and a certificate expiry).
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '30', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const rgwUrl = new URL(rgw.endpoint);
+  tlsProxy = createTlsServer({ key: readFileSync(join(dir, 'tls.key')), cert: readFileSync(join(dir, 'tls.crt')) }, (client) => {
+    const upstream = netConnect(Number(rgwUrl.port), rgwUrl.hostname);
+    client.pipe(upstream).pipe(client);
+    const close = () => { client.destroy(); upstream.destroy(); };
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  const tlsPort = await listen(tlsProxy);
+
+  // Alertmanager's receivers, standing in for the pager and chat integrations.
+  webhook = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      notifications.push({ receiver: req.url ?? '', body: JSON.parse(body) });
+      res.end('ok');
+    });
+  });
+  const webhookPort = await listen(webhook);
+
+  const refusedPort = await freePort(); // nothing listens there
+  const creds = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
+  exporter = await startExporter({
+    schedule: '*/3 * * * * *',
+    timeout: '5s',
+    jitter: 0,
+    targets: [
+      { name: 'rgw', endpoint: rgw.endpoint, credentials: creds, bucket: { mode: 'ephemeral', prefix: 'deploy-live' }, objectSizes: ['4KiB', '5MiB'], batchSize: 3, listPageSize: 2 },
+      { name: 'rgw-tls', endpoint: `https://127.0.0.1:${tlsPort}`, tls: { caFile: join(dir, 'tls.crt') }, credentials: creds, bucket: { mode: 'ephemeral', prefix: 'deploy-live-tls' }, objectSizes: ['4KiB'], batchSize: 2 },
+      { name: 'refused', endpoint: `http://127.0.0.1:${refusedPort}`, credentials: creds, objectSizes: ['4KiB'], batchSize: 2 },
+    ],
+  });
+
+  // Alertmanager: the example config, delivering to the local receiver without the 30 s wait.
+  const amPort = await freePort();
+  amUrl = `http://127.0.0.1:${amPort}`;
+  const amConfig = readFileSync(repoPath('deploy', 'alertmanager', 'alertmanager.yml'), 'utf8')
+    .replaceAll('http://alert-receiver.example.internal:5001', `http://127.0.0.1:${webhookPort}`)
+    .replace(/group_wait: \S+/, 'group_wait: 1s');
+  writeFileSync(join(dir, 'alertmanager.yml'), amConfig);
+  alertmanager = spawnProc('prometheus-alertmanager', [
+    `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`,
+    `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
+  ]);
+  await alertmanager.waitForUrl(`${amUrl}/-/ready`, 30_000);
+
+  // Prometheus: the project's recording rules as they are, alerts with for: 0s.
+  const alerts = parse(readFileSync(repoPath('deploy', 'prometheus', 's3prober.alerts.yml'), 'utf8')) as {
+    groups: { rules: { for?: string }[] }[];
+  };
+  for (const g of alerts.groups) for (const r of g.rules) if (r.for) r.for = '0s';
+  writeFileSync(join(dir, 'alerts.yml'), stringify(alerts));
+  const promPort = await freePort();
+  promUrl = `http://127.0.0.1:${promPort}`;
+  writeFileSync(join(dir, 'prometheus.yml'), stringify({
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    rule_files: [repoPath('deploy', 'prometheus', 's3prober.rules.yml'), join(dir, 'alerts.yml')],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+    scrape_configs: [{ job_name: 's3prober', static_configs: [{ targets: [new URL(exporter.url).host] }] }],
+  }));
+  prometheus = spawnProc('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s',
+  ]);
+  await prometheus.waitForUrl(`${promUrl}/-/ready`, 30_000);
+});
+
+after(async () => {
+  await Promise.allSettled([prometheus?.kill(), alertmanager?.kill(), exporter?.stop()]);
+  tlsProxy?.close();
+  webhook?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface PromResult {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
+
+async function query(expr: string, range?: { seconds: number; step: number }): Promise<PromResult[]> {
+  const now = Date.now() / 1000;
+  const url = range
+    ? `${promUrl}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${now - range.seconds}&end=${now}&step=${range.step}`
+    : `${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const r = (await (await fetch(url)).json()) as { status: string; error?: string; data: { result: PromResult[] } };
+  if (r.status !== 'success') throw new Error(`${expr}: ${r.error}`);
+  return r.data.result;
+}
+
+/** Series that have at least one real (non-NaN) value. */
+const withData = (rs: PromResult[]) =>
+  rs.filter((s) => (s.values ?? (s.value ? [s.value] : [])).some(([, v]) => v !== 'NaN'));
+
+test('the TargetDown alert for the refused endpoint reaches Alertmanager and the pager', async () => {
+  const alert = await waitFor('S3ProberTargetDown{target="refused"} in Alertmanager', async () => {
+    const alerts = (await (await fetch(`${amUrl}/api/v2/alerts?filter=alertname%3D%22S3ProberTargetDown%22`)).json()) as {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      receivers: { name: string }[];
+      status: { state: string };
+    }[];
+    return alerts.find((a) => a.labels.target === 'refused');
+  }, 90_000, 500);
+  assert.equal(alert.labels.severity, 'critical');
+  assert.equal(alert.status.state, 'active');
+  assert.deepEqual(alert.receivers.map((r) => r.name), ['pager']);
+  assert.match(alert.annotations.summary ?? '', /refused is down/);
+  assert.match(alert.annotations.runbook_url ?? '', /runbooks\.md#s3probertargetdown$/);
+  // Delivered through the example config's routing to the pager webhook.
+  const delivered = await waitFor('a pager notification', async () =>
+    notifications.find((n) => n.receiver === '/pager' && n.body.alerts.some((a) => a.labels.alertname === 'S3ProberTargetDown' && a.labels.target === 'refused')),
+  30_000, 250);
+  assert.ok(delivered);
+  // The failure reason behind it is the one the runbook tells to look up.
+  const reasons = await query('sum by (reason) (s3prober_operation_failures_total{target="refused"}) > 0');
+  assert.deepEqual(reasons.map((r) => r.metric.reason), ['connection_refused']);
+});
+
+test('the healthy targets raise no TargetDown, integrity or budget alert', async () => {
+  // Both healthy targets must have completed successful cycles, seen by Prometheus.
+  await waitFor('successful cycles of rgw and rgw-tls', async () => {
+    const r = await query('s3prober_cycle_success{target=~"rgw|rgw-tls"} == 1');
+    return r.length === 2 ? r : undefined;
+  }, 60_000, 500);
+  const firing = await query('ALERTS{alertstate="firing",target=~"rgw|rgw-tls"}');
+  const bad = firing.filter((a) => /TargetDown|IntegrityFailure|ErrorBudgetBurn|CycleFailing/.test(a.metric.alertname ?? ''));
+  assert.deepEqual(bad.map((a) => a.metric), []);
+  const down = await query('ALERTS{alertname="S3ProberTargetDown",alertstate="firing"}');
+  assert.deepEqual(down.map((a) => a.metric.target), ['refused']);
+});
+
+test('every dashboard panel query returns data from the real exporter', async () => {
+  // Enough scrapes for rate() windows and several cycles per target.
+  await waitFor('a few cycles of every target', async () => {
+    const r = await query('s3prober_cycles_total');
+    const perTarget = new Map<string, number>();
+    for (const s of r) perTarget.set(s.metric.target!, (perTarget.get(s.metric.target!) ?? 0) + Number(s.value![1]));
+    return TARGETS.every((t) => (perTarget.get(t) ?? 0) >= 3) ? true : undefined;
+  }, 90_000, 1000);
+  const empty: string[] = [];
+  for (const q of panelQueries()) {
+    // The overview runs across all targets; a drill-down panel must show data for at least one
+    // of them (a failures panel is empty for a healthy target, as it should be).
+    const choices = q.dashboard === 's3prober-overview' ? [TARGETS.join('|')] : TARGETS;
+    let ok = false;
+    for (const target of choices) {
+      const expr = expand(q.expr, { rateInterval: '10s', range: '60s', vars: { target, operation: '.+', datasource: '' } });
+      const rs = q.instant ? await query(expr) : await query(expr, { seconds: 60, step: 2 });
+      if (withData(rs).length > 0) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) empty.push(`${q.dashboard} / ${q.panel} / ${q.refId}: ${q.expr}`);
+  }
+  assert.deepEqual(empty, [], 'panel queries without data');
+});
