@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { redactConfig } from '../config/redact.js';
 import { runOnce } from './once.js';
 import { runCleanup } from './cleanup.js';
+import { loadWebConfig } from '../server/web-config.js';
 import { parseDuration } from '../config/units.js';
 import { ProberRuntime } from './runtime.js';
 
@@ -35,9 +36,11 @@ function logWarnings(logger: Logger): void {
   process.on('warning', (w) => logger.warn({ warning: w.name }, w.message.replace(/\s+/g, ' ').trim()));
 }
 
-async function run(opts: { config?: string; listen?: string; logLevel?: string }): Promise<void> {
+async function run(opts: { config?: string; listen?: string; logLevel?: string; webConfig?: string }): Promise<void> {
   let logger = createLogger((opts.logLevel as 'info') ?? 'info');
   logWarnings(logger);
+  const webFile = opts.webConfig ?? process.env.S3PROBER_WEB_CONFIG;
+  const web = webFile ? await loadWebConfig(webFile).catch(fail) : undefined;
   const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
   if (!opts.logLevel && config.logLevel !== 'info') {
     logger = createLogger(config.logLevel);
@@ -45,13 +48,13 @@ async function run(opts: { config?: string; listen?: string; logLevel?: string }
   }
   let rt: ProberRuntime;
   try {
-    rt = await ProberRuntime.start({ config, configFile: opts.config ?? process.env.S3PROBER_CONFIG, listen: opts.listen, logger });
+    rt = await ProberRuntime.start({ config, configFile: opts.config ?? process.env.S3PROBER_CONFIG, listen: opts.listen, web, logger });
   } catch (e) {
     await local?.stop();
     fail(e);
   }
   const a = rt.address;
-  logger.info({ listen: `${a.host}:${a.port}` }, `serving /metrics on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/metrics`);
+  logger.info({ listen: `${a.host}:${a.port}`, tls: !!web?.tls, basicAuth: !!web?.users }, `serving /metrics on ${web?.tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/metrics`);
 
   // No stray error may kill a prober that runs for months: log it, count it, keep going.
   process.on('unhandledRejection', (err) => {
@@ -94,6 +97,7 @@ program
   .description('run the exporter (probes every target on the schedule, serves /metrics)')
   .option('-c, --config <file>', 'YAML config file (default: $S3PROBER_CONFIG, else the embedded local RGW)')
   .option('-l, --listen <host:port>', 'listen address, overrides the config (default 0.0.0.0:9340)')
+  .option('--web-config <file>', 'TLS and basic auth for the endpoints, exporter-toolkit format (default: $S3PROBER_WEB_CONFIG)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
   .action(run);
 

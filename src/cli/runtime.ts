@@ -1,6 +1,8 @@
 // The running exporter: config -> metrics + target runners + schedule + HTTP server (+ tracer).
 // Reload swaps all config-derived parts atomically; an invalid new config keeps the old one running.
 import type { Server } from 'node:http';
+import https from 'node:https';
+import { basicAuth, type WebConfig } from '../server/web-config.js';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { parseListen, type Config } from '../config/schema.js';
@@ -22,6 +24,8 @@ export interface RuntimeOptions {
   configFile?: string;
   /** --listen: overrides the config's listen address. */
   listen?: string;
+  /** --web-config: TLS and basic auth for the exporter's own endpoints. */
+  web?: WebConfig;
   logger: Logger;
 }
 
@@ -119,11 +123,13 @@ export class ProberRuntime {
       tracerUp: () => this.tracer.up,
       targets: () => this.statuses(),
       reload: () => this.reload(),
+      auth: this.o.web?.users ? basicAuth(this.o.web.users) : undefined,
     });
+    const tls = this.o.web?.tls;
     return new Promise((resolve, reject) => {
-      const server = app.listen(l.port, l.host);
+      const server = tls ? https.createServer(tls, app).listen(l.port, l.host) : app.listen(l.port, l.host);
       server.once('listening', () => {
-        this.server = server;
+        this.server = server as Server;
         resolve();
       });
       server.once('error', (e: NodeJS.ErrnoException) =>

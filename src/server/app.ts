@@ -1,5 +1,5 @@
 // The exporter's HTTP surface: /metrics, /-/healthy, /-/ready, and the status page at /.
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { metricsHandler } from './metrics-handler.js';
 import { renderStatusPage, type TargetStatus } from './status-page.js';
@@ -14,11 +14,14 @@ export interface AppSources {
   version: string;
   /** POST /-/reload; resolves with an error message when the new config was rejected. */
   reload?(): Promise<string | undefined>;
+  /** Guards every endpoint (basic auth from the web config). */
+  auth?: RequestHandler;
 }
 
 export function createApp(src: AppSources): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (src.auth) app.use(src.auth);
   app.get('/metrics', metricsHandler(src.registries));
   app.get('/-/healthy', (_req, res) => {
     res.type('text/plain').send('OK\n');
