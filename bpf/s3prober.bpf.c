@@ -42,16 +42,11 @@ struct sock_state {
 	__u64 read_last_ns;
 	__u64 sk;               /* struct sock * while the socket lives: RTT for snapshots */
 	__u8 mode;
-	__u8 dirty; /* changed since the last snapshot */
-	__u8 _pad[6];
-};
-
-/* Plaintext of the first SSL_write since this thread's last kernel send. */
-struct ssl_out {
-	__u64 ssl;
-	__u32 len;
-	__u32 _pad;
-	char line[S3P_REQ_LEN];
+	__u8 dirty;   /* changed since the last snapshot */
+	__u8 pending; /* TLS: SSL_write plaintext waits for the send that carries it */
+	__u8 pending_len;
+	__u8 _pad[4];
+	char pending_line[S3P_REQ_LEN]; /* start of that plaintext (request line) */
 };
 
 struct uv_buf {
@@ -85,16 +80,8 @@ struct {
 	__type(value, __u64);
 } ssl_sock SEC(".maps");
 
-/* Short-lived per-thread links between a user-space call and the kernel call it makes next on the
- * same thread (SSL_write -> send, uv_try_write -> send, recv -> SSL_read). They never hold
- * exchange state. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct ssl_out);
-} tid_ssl_out SEC(".maps");
-
+/* Short-lived per-thread links between a user-space call and the kernel call it makes in the
+ * same call stack (uv_try_write -> send, recv -> SSL_read). They never hold exchange state. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
@@ -116,7 +103,7 @@ struct {
 	__type(value, struct ssl_args);
 } tid_ssl_args SEC(".maps");
 
-/* Zeroed templates: these structs are too big for the 512-byte BPF stack. */
+/* Zeroed template: the state is too big for the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -124,12 +111,7 @@ struct {
 	__type(value, struct sock_state);
 } zero_sock SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ssl_out);
-} zero_ssl_out SEC(".maps");
+
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -272,48 +254,26 @@ static __always_inline void copy_line(char *dst, __u64 src, __u64 len, __u8 *out
 		*out_len = n;
 }
 
-static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
+static __always_inline void track_send(struct sock_state *s, int ret, struct uv_buf *ub)
 {
-	if (ret <= 0 || !is_target())
-		return 0;
-	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
-	if (!s)
-		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 tid = cur_tid();
-	struct ssl_out *so = bpf_map_lookup_elem(&tid_ssl_out, &tid);
-	struct uv_buf *ub = bpf_map_lookup_elem(&tid_uv_write, &tid);
 	struct s3p_exchange *e = &s->ev;
-	bool app = false;
+	bool app;
 
-	/* A send right after SSL_write on this thread carries that plaintext, unless either side is
-	 * already linked to something else. */
-	if (so && (!s->ssl || s->ssl == so->ssl)) {
-		__u64 *linked = bpf_map_lookup_elem(&ssl_sock, &so->ssl);
-		if (!linked || *linked == key) {
-			if (!linked)
-				bpf_map_update_elem(&ssl_sock, &so->ssl, &key, BPF_ANY);
-			if (s->mode != MODE_TLS) {
-				/* the first send looked like plain data: it was the handshake */
-				s->mode = MODE_TLS;
-				reset_exchange(e);
-				e->bytes_sent = 0;
-			}
-			s->ssl = so->ssl;
-			app = true;
-		}
-	}
 	if (!s->first_send_ns) {
 		s->first_send_ns = now;
-		if (!app) {
-			/* TLS records of type handshake start with 0x16; HTTP starts with a method */
-			__u8 first = 0;
-			if (ub)
-				bpf_probe_read_user(&first, 1, (const void *)ub->base);
+		/* TLS records of type handshake start with 0x16; HTTP starts with a method */
+		__u8 first = 0;
+		if (ub)
+			bpf_probe_read_user(&first, 1, (const void *)ub->base);
+		if (s->mode == MODE_UNKNOWN)
 			s->mode = first == 0x16 ? MODE_TLS : MODE_PLAIN;
-		}
 	}
-	if (s->mode == MODE_PLAIN)
+	if (s->mode == MODE_TLS)
+		/* application data: after an SSL_write, or the rest of a request being sent;
+		 * everything else is handshake */
+		app = s->pending || (e->req_first_ns && !e->resp_first_ns);
+	else
 		app = true;
 
 	if (app && e->resp_first_ns) {
@@ -325,7 +285,7 @@ static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 	}
 	e->bytes_sent += ret;
 	if (!app)
-		return 0;
+		return;
 	if (!e->req_first_ns) {
 		e->req_first_ns = now;
 		if (s->mode == MODE_TLS) {
@@ -333,18 +293,29 @@ static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 				e->tls_start_ns = s->first_send_ns;
 				e->tls_end_ns = s->last_rx_ns;
 			}
-			if (so) {
-				__builtin_memcpy(e->req, so->line, S3P_REQ_LEN);
-				e->req_len = so->len;
+			if (s->pending) {
+				__builtin_memcpy(e->req, s->pending_line, S3P_REQ_LEN);
+				e->req_len = s->pending_len;
 			}
 		} else if (ub) {
 			copy_line(e->req, ub->base, ub->len, &e->req_len);
 		}
 	}
+	s->pending = 0;
+	s->pending_len = 0;
 	e->req_last_ns = now;
 	s->dirty = 1;
-	if (so && app)
-		bpf_map_delete_elem(&tid_ssl_out, &tid);
+}
+
+static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
+{
+	if (ret <= 0 || !is_target())
+		return 0;
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	__u32 tid = cur_tid();
+	track_send(s, ret, bpf_map_lookup_elem(&tid_uv_write, &tid));
 	return 0;
 }
 
@@ -375,9 +346,13 @@ static __always_inline int on_recv(const struct sock *sk, __u64 key, int ret)
 {
 	if (ret <= 0 || !is_target())
 		return 0; /* libuv reads until EAGAIN */
+	__u32 tid = cur_tid();
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
-	if (!s)
+	if (!s) {
+		/* SSL_reads after this read are not ours (the process may also serve HTTPS) */
+		bpf_map_delete_elem(&tid_last_rx, &tid);
 		return 0;
+	}
 	__u64 now = bpf_ktime_get_ns();
 	struct s3p_exchange *e = &s->ev;
 	__u64 first = s->cand_first_ns ? s->cand_first_ns : now;
@@ -386,10 +361,9 @@ static __always_inline int on_recv(const struct sock *sk, __u64 key, int ret)
 	s->cand_first_ns = 0;
 	s->cand_last_ns = 0;
 	e->bytes_received += ret;
-	if (s->mode == MODE_TLS) {
+	if (s->mode != MODE_PLAIN) {
 		/* ciphertext: it only counts as response once SSL_read turns it into plaintext
 		 * (session tickets arrive after the request and yield none) */
-		__u32 tid = cur_tid();
 		bpf_map_update_elem(&tid_last_rx, &tid, &key, BPF_ANY);
 		s->read_first_ns = first;
 		s->read_last_ns = last;
@@ -549,11 +523,33 @@ int BPF_KRETPROBE(urp_uv_try_write)
 }
 
 /* OpenSSL (statically linked into node): plaintext of HTTPS. */
+/* After each kernel read that fed its memory BIO, Node cycles the SSL in the same call stack:
+ * SSL_write of buffered plaintext (the first request completes the handshake this way), then
+ * SSL_read. So the first SSL call after a read of a traced TLS socket belongs to that socket,
+ * unless the socket already has an SSL or is plain HTTP. That call consumes the link. */
+static __always_inline void link_ssl(__u32 tid, __u64 ssl)
+{
+	__u64 *key = bpf_map_lookup_elem(&tid_last_rx, &tid);
+	if (!key)
+		return;
+	__u64 k = *key;
+	bpf_map_delete_elem(&tid_last_rx, &tid);
+	if (bpf_map_lookup_elem(&ssl_sock, &ssl))
+		return;
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &k);
+	if (!s || s->ssl || s->mode == MODE_PLAIN)
+		return;
+	bpf_map_update_elem(&ssl_sock, &ssl, &k, BPF_ANY);
+	s->ssl = ssl;
+	s->mode = MODE_TLS;
+}
+
 static __always_inline int ssl_enter(__u64 ssl, __u64 buf, __u64 outlen)
 {
 	if (!is_target())
 		return 0;
 	__u32 tid = cur_tid();
+	link_ssl(tid, ssl);
 	struct ssl_args a = { .ssl = ssl, .buf = buf, .outlen = outlen };
 	bpf_map_update_elem(&tid_ssl_args, &tid, &a, BPF_ANY);
 	return 0;
@@ -576,6 +572,8 @@ static __always_inline long ssl_result(__u32 tid, long ret, struct ssl_args *out
 	return ret;
 }
 
+/* Plaintext for a socket: the send that carries it follows, maybe later (Node may defer the
+ * encrypted write), so it is parked in the socket's state, not per thread. */
 static __always_inline int ssl_write_exit(long ret)
 {
 	__u32 tid = cur_tid();
@@ -583,20 +581,17 @@ static __always_inline int ssl_write_exit(long ret)
 	long n = ssl_result(tid, ret, &a);
 	if (n <= 0)
 		return 0;
-	struct ssl_out *so = bpf_map_lookup_elem(&tid_ssl_out, &tid);
-	if (so && so->ssl == a.ssl)
+	__u64 *key = bpf_map_lookup_elem(&ssl_sock, &a.ssl);
+	if (!key)
+		return 0; /* not one of our client sockets (the process may serve HTTPS too) */
+	__u64 k = *key;
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &k);
+	if (!s || s->pending)
 		return 0; /* more plaintext for the same send: keep the first (request line) */
-	__u32 zero = 0;
-	struct ssl_out *z = bpf_map_lookup_elem(&zero_ssl_out, &zero);
-	if (!z || bpf_map_update_elem(&tid_ssl_out, &tid, z, BPF_ANY))
-		return 0;
-	so = bpf_map_lookup_elem(&tid_ssl_out, &tid);
-	if (!so)
-		return 0;
-	so->ssl = a.ssl;
 	__u8 len = 0;
-	copy_line(so->line, a.buf, (__u64)n, &len);
-	so->len = len;
+	copy_line(s->pending_line, a.buf, (__u64)n, &len);
+	s->pending_len = len;
+	s->pending = 1;
 	return 0;
 }
 
@@ -606,8 +601,6 @@ static __always_inline int ssl_read_exit(long ret)
 	struct ssl_args a = {};
 	long n = ssl_result(tid, ret, &a);
 	__u64 *key = bpf_map_lookup_elem(&ssl_sock, &a.ssl);
-	if (!key)
-		key = bpf_map_lookup_elem(&tid_last_rx, &tid);
 	if (!key)
 		return 0;
 	__u64 k = *key;

@@ -38,11 +38,18 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   const size = Number(req.headers['x-test-size'] ?? 16);
   req.resume();
   req.on('end', () => {
-    setTimeout(() => {
+    holdUntil(process.hrtime.bigint() + BigInt(delay) * 1_000_000n, () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
       res.end(req.method === 'HEAD' ? undefined : Buffer.alloc(size, 0x61));
-    }, delay);
+    });
   });
+}
+
+/** Timers may fire up to a millisecond early (libuv's cached loop time): re-arm until really due. */
+function holdUntil(due: bigint, fn: () => void): void {
+  const left = Number(due - process.hrtime.bigint()) / 1e6;
+  if (left <= 0) fn();
+  else setTimeout(() => holdUntil(due, fn), Math.ceil(left));
 }
 
 export function startServer(o: { cert?: Cert; host?: string; port?: number } = {}): Promise<TestServer> {
