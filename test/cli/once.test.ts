@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CLI } from '../support/exporter.js';
 import { runProc } from '../support/proc.js';
-import { freePort } from '../support/rgw.js';
+import { freePort, testRgw } from '../support/rgw.js';
 import { targetYaml } from '../support/targets.js';
 
 async function once(config: Record<string, unknown> | null, env: NodeJS.ProcessEnv = {}) {
@@ -41,6 +41,17 @@ test('once against RGW: every operation green, exit 0', async () => {
     assert.ok(ops.has(op), `missing ${op}`);
   }
   assert.match(r.stdout, /^rgw: success in \d+ms, leftovers 0$/m);
+});
+
+test('credentials from the AWS SDK default chain (here: the environment)', async () => {
+  const rgw = testRgw();
+  const cfg = targetYaml({ name: 'chain', objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'once-chain' } } });
+  cfg.credentials = { source: 'default' };
+  const r = await once({ targets: [cfg] }, { AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const bad = await once({ targets: [cfg] }, { AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /chain\s+CreateBucket\s+\S+\s+\d+\s+failure\s+auth \(SignatureDoesNotMatch 403\)/);
 });
 
 test('once against a dead endpoint: failures with reasons, exit 1', async () => {
