@@ -1,0 +1,35 @@
+// A dropped SYN (tc ingress BPF filter in a namespace this test creates): the connect phase takes
+// the SYN retransmission timeout (~1 s) and the retransmit is counted.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { test } from 'node:test';
+import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { namespaceExists, startLossyNamespace } from './support/netns.js';
+import { request } from './support/servers.js';
+import { metricValue, startTestTracer, traced } from './support/tracer.js';
+
+test('first SYN dropped: connect ~1 s, one retransmit, and the namespace is gone afterwards', async () => {
+  const t = await startTestTracer();
+  const ns = await startLossyNamespace(18000 + (process.pid % 1000));
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    assert.equal(t.tracer.up, true);
+    const r = await traced(t.tracer, 'lossy', 'HeadObject', () => request({ host: ns.address, port: ns.port, method: 'HEAD', path: '/bucket/key', agent }));
+    const w = r.wire;
+    assert.ok(w, 'joined');
+    assert.ok(w.phases.connect! >= 0.9 && w.phases.connect! < 3.5, `connect ${w.phases.connect}`);
+    assert.ok(w.retransmits >= 1, `retransmits ${w.retransmits}`);
+    assert.equal(w.handshakeRttSeconds, undefined, 'no handshake RTT from a retransmitted SYN');
+    assert.ok(r.trace.endNs! - r.trace.startNs >= 900_000_000n, 'the client waited too');
+    assert.ok((await metricValue(t.registry, WIRE_FAMILY_NAMES.tcpRetransmits, { target: 'lossy', operation: 'HeadObject' }))! >= 1);
+    // the next connection is not dropped
+    const again = await traced(t.tracer, 'lossy', 'HeadObject', () => request({ host: ns.address, port: ns.port, method: 'HEAD', path: '/bucket/key', agent }));
+    assert.ok(again.wire && again.wire.phases.connect! < 0.5, `second connect ${again.wire?.phases.connect}`);
+    assert.equal(again.wire.retransmits, 0);
+  } finally {
+    agent.destroy();
+    ns.close();
+    await t.tracer.close();
+  }
+  assert.equal(namespaceExists(ns.name), false, 'namespace removed');
+});
