@@ -9,7 +9,7 @@ const duration = () =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "10s" or "500ms", got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "10s" or "500ms"` });
       return z.NEVER;
     }
     return ms;
@@ -19,7 +19,7 @@ const size = (min = 0) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const b = parseSize(v);
     if (b === undefined || b < min) {
-      ctx.addIssue({ code: 'custom', message: `expected a size such as "4KiB" or "1MiB"${min ? ` of at least ${min} bytes` : ''}, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: 'custom', message: `expected a size such as "4KiB" or "1MiB"${min ? ` of at least ${min} bytes` : ''}` });
       return z.NEVER;
     }
     return b;

@@ -39,7 +39,8 @@ export function classifyFailure(err: unknown, timedOut: boolean): FailureInfo {
     code,
     httpStatus,
     requestId: e.$metadata?.requestId,
-    message: scrubSecrets(String(e.message ?? err)).slice(0, 300),
+    // The SDK says "UnknownError" when an error body has no message: the code says more.
+    message: scrubSecrets(e.message && e.message !== 'UnknownError' ? e.message : `${code ?? 'error'}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`).slice(0, 300),
   };
   return { reason: reasonOf(e, code, httpStatus, timedOut), ...info };
 }
