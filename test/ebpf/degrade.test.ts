@@ -1,0 +1,83 @@
+// Degrades, never breaks: without privileges, without the addon, or switched off, the tracer is
+// down, s3prober_ebpf_up is 0, one log line says why, and requests still work.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { metricValue, startTestTracer } from './support/tracer.js';
+
+const CHILD = resolve(fileURLToPath(import.meta.url), '..', 'support', 'child-tracer.js');
+
+function runChild(prefix: string[], mode: string): Record<string, unknown> {
+  const out = execFileSync(prefix[0]!, [...prefix.slice(1), process.execPath, CHILD, mode], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  return JSON.parse(out.toString().trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+// root, but every capability dropped for the child and whatever it executes
+const NO_CAPS = ['setpriv', '--inh-caps=-all', '--bounding-set=-all'];
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
+
+for (const [who, prefix] of [['nobody', NOBODY], ['root without capabilities', NO_CAPS]] as const) {
+  test(`${who}: the exporter keeps running with s3prober_ebpf_up 0 and one clear line`, () => {
+    const r = runChild([...prefix], 'exporter') as { up: boolean; ebpfUp: number; statusCode: number; logs: Array<{ level: number; msg: string }> };
+    assert.equal(r.up, false);
+    assert.equal(r.ebpfUp, 0);
+    assert.equal(r.statusCode, 200, 'the traced request itself worked');
+    const lines = r.logs.filter((l) => /eBPF/.test(l.msg));
+    assert.equal(lines.length, 1, JSON.stringify(r.logs));
+    assert.match(lines[0]!.msg, /CAP_BPF and CAP_PERFMON/);
+    assert.equal(lines[0]!.level, 40, 'a warning');
+  });
+}
+
+test('past the pre-check, the kernel refuses an unprivileged open with EPERM and nothing crashes', () => {
+  const r = runChild([...NO_CAPS], 'raw-open');
+  assert.deepEqual([r.loaded, r.opened, r.code], [true, false, 'EPERM'], JSON.stringify(r));
+});
+
+test('addon not built: down, and the log line says how to build it', async () => {
+  const t = await startTestTracer({ addonPath: '/nonexistent/s3prober.node' });
+  assert.equal(t.tracer.up, false);
+  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 0);
+  assert.equal(t.logs.length, 1);
+  assert.match(t.logs[0]!.msg, /scripts\/build-ebpf\.sh/);
+  t.tracer.observe({ target: 'x', operation: 'GetObject', method: 'GET', protocol: 'http:', reused: false, startNs: 1n, endNs: 2n, localPort: 1, phases: {}, bytesSent: 0, bytesReceived: 0 });
+  assert.deepEqual(t.tracer.snapshot(), {});
+  await t.tracer.close();
+});
+
+test('switched off in the configuration: down without touching the kernel', async () => {
+  const t = await startTestTracer({ enabled: false });
+  assert.equal(t.tracer.up, false);
+  assert.equal(t.tracer.status().reason, 'disabled in the configuration');
+  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 0);
+  assert.equal(t.logs.length, 1);
+  assert.match(t.logs[0]!.msg, /ebpf\.enabled: false/);
+});
+
+/** BPF programs, maps and links this process holds (anon inodes named bpf*). */
+function bpfFds(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return /^anon_inode:(\[)?bpf/.test(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+test('close() detaches everything: no BPF fds left, s3prober_ebpf_up 0, the tracer is down', async () => {
+  const before = bpfFds();
+  const t = await startTestTracer();
+  assert.equal(t.tracer.up, true);
+  assert.ok(bpfFds() > before + 10, 'programs, maps and links are held while up');
+  await t.tracer.close();
+  await new Promise((r) => setTimeout(r, 20)); // libuv releases the poll handle on the next turn
+  assert.equal(bpfFds(), before);
+  assert.equal(t.tracer.up, false);
+  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 0);
+  assert.match(await t.registry.metrics(), /s3prober_ebpf_events_total \d+/, 'scraping after close still works');
+});
