@@ -16,6 +16,8 @@ interface SocketEntry {
   lastNs: bigint;
 }
 
+const startsRequest = (e: KernelExchange): boolean => /^[A-Z]{3,7} \S+ HTTP\/1\.[01]\r\n/.test(e.request);
+
 export interface ExchangeStoreOptions {
   /** Sockets kept at most (oldest dropped first); bounds memory if nothing ever claims them. */
   maxSockets?: number;
@@ -57,7 +59,7 @@ export class ExchangeStore {
    * byte left between startNs and endNs, oldest first. Several exchanges mean one request
    * answered in parts (100-continue). Clients may stamp startNs only after writing to a reused
    * socket (Node publishes the request after end()), so bytes up to slackNs earlier count too,
-   * but only from the last exchange that began before startNs on.
+   * but only from the last request that began before startNs on.
    */
   take(localPort: number, remotePort: number | undefined, startNs: bigint, endNs: bigint, slackNs = 50_000_000n): KernelExchange[] {
     const set = this.byPort.get(localPort);
@@ -67,9 +69,12 @@ export class ExchangeStore {
       let hit = [...s.exchanges.values()].filter((e) => e.reqFirstNs >= startNs - slackNs && e.reqFirstNs <= endNs);
       if (!hit.length) continue;
       hit.sort((a, b) => a.seq - b.seq);
+      // the body after a 100 Continue is its own exchange, without a request line: it belongs
+      // to the exchange before it
+      const lines = hit.some(startsRequest);
       let from = 0;
       hit.forEach((e, i) => {
-        if (e.reqFirstNs < startNs) from = i;
+        if (e.reqFirstNs < startNs && (!lines || startsRequest(e))) from = i;
       });
       hit = hit.slice(from);
       for (const e of hit) s.exchanges.delete(e.seq);

@@ -81,6 +81,26 @@ test('a large response: transfer phase covers the body and bytes match', async (
   }
 });
 
+test('Expect: 100-continue: the interim response and the body join one request; server phase counts from the body', async () => {
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const D = 30;
+    const body = Buffer.alloc(64 * 1024, 3);
+    const r = await traced(t.tracer, 'loop', 'PutObject', () => request({ port: server.port, method: 'PUT', path: '/bucket/big-put', agent, body, expectContinue: true, delayMs: D }));
+    const w = r.wire;
+    assert.ok(w, 'joined');
+    assert.equal(w.wireOperation?.candidates[0], 'PutObject');
+    assert.ok(w.bytesSent >= body.length, `sent ${w.bytesSent}`);
+    assert.ok(w.phases.server! >= D / 1000, `server ${w.phases.server}`);
+    assert.ok(w.phases.request! > 0, 'request phase spans headers, the 100 and the body');
+    // no client >= wire here: Node 20 publishes http.client.request.start at end(), which this
+    // client calls only after the 100 Continue, so the client's start stamp comes late
+    assert.ok(w.wireSeconds! >= w.phases.server! + w.phases.request!);
+  } finally {
+    agent.destroy();
+  }
+});
+
 test('a wire operation different from the client operation is counted', async () => {
   const agent = new http.Agent({ keepAlive: true });
   try {

@@ -79,6 +79,8 @@ export interface ClientRequestOptions {
   delayMs?: number;
   size?: number;
   body?: Buffer;
+  /** Send `Expect: 100-continue` and the body only once the server said so. */
+  expectContinue?: boolean;
 }
 
 /** One request; resolves when the whole response body was read. */
@@ -89,6 +91,7 @@ export function request(o: ClientRequestOptions): Promise<number> {
     'x-test-size': String(o.size ?? 16),
   };
   if (o.body) headers['content-length'] = String(o.body.length);
+  if (o.expectContinue) headers.expect = '100-continue';
   return new Promise((resolve, reject) => {
     const req = mod.request({
       host: o.host ?? '127.0.0.1', port: o.port, method: o.method, path: o.path, agent: o.agent, headers,
@@ -99,6 +102,7 @@ export function request(o: ClientRequestOptions): Promise<number> {
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(o.body);
+    if (o.expectContinue) req.once('continue', () => req.end(o.body));
+    else req.end(o.body);
   });
 }
