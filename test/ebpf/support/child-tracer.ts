@@ -1,17 +1,19 @@
 // Run as a separate (unprivileged) process by degrade.test.ts. Mode "exporter": starts the wire
 // tracer as the exporter would, makes a traced request, prints what it saw. Mode "raw-open":
 // calls the addon's open() directly, past the privilege pre-check, to see the kernel refuse.
+// S3PROBER_TEST_HOOKS forces a hook set.
 import http from 'node:http';
 import { WIRE_FAMILY_NAMES } from '../../../src/ebpf/index.js';
-import { loadModule, userSpaceTargets } from '../../../src/ebpf/native.js';
+import { loadModule, userSpaceTargets, type HookSet } from '../../../src/ebpf/native.js';
 import { request, startServer } from './servers.js';
 import { metricValue, startTestTracer, traced } from './tracer.js';
 
 async function exporterMode(): Promise<unknown> {
-  const t = await startTestTracer();
+  const hooks = process.env.S3PROBER_TEST_HOOKS as HookSet | undefined;
+  const t = await startTestTracer(hooks ? { hooks } : {});
   const server = await startServer();
   const agent = new http.Agent({ keepAlive: false });
-  const r = await traced(t.tracer, 'child', 'GetObject', () => request({ port: server.port, method: 'GET', path: '/bucket/key', agent }));
+  const r = await traced(t.tracer, 'child', 'GetObject', () => request({ port: server.port, method: 'GET', path: '/bucket/key', agent, delayMs: 20 }));
   await server.close();
   const out = {
     up: t.tracer.up,
@@ -19,6 +21,7 @@ async function exporterMode(): Promise<unknown> {
     logs: t.logs,
     ebpfUp: await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp),
     statusCode: r.trace.statusCode,
+    wire: r.wire,
   };
   await t.tracer.close();
   return out;
