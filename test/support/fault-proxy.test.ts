@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand,
@@ -37,6 +38,17 @@ function rawGet(path: string): Promise<{ status: number; headers: http.IncomingH
     });
     // After the head arrived, a socket error belongs to the body; before, the request failed.
     req.on('error', (e) => (finish ? finish(e) : reject(e)));
+  });
+}
+
+/** One GET on a raw TCP connection: how the connection ended tells RST (ECONNRESET) from FIN (end). */
+function rawTcpGet(path: string): Promise<{ bytes: number; ended: string }> {
+  return new Promise((resolve) => {
+    const sock = net.connect(proxy.port, '127.0.0.1', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    let bytes = 0;
+    sock.on('data', (c: Buffer) => { bytes += c.length; });
+    sock.on('end', () => resolve({ bytes, ended: 'FIN' }));
+    sock.on('error', (e: NodeJS.ErrnoException) => resolve({ bytes, ended: e.code ?? e.message }));
   });
 }
 
@@ -144,6 +156,9 @@ describe('faults', () => {
     assert.equal(r.status, 403); // unsigned request: RGW's own answer, cut short
     assert.equal(r.body.length, 10);
     assert.ok(r.error, 'body ended with an error');
+    const tcp = await rawTcpGet(`/${bucket}/obj`);
+    assert.equal(tcp.ended, 'ECONNRESET');
+    assert.ok(tcp.bytes > 10, 'the head and 10 body bytes arrived before the reset');
     proxy.setFault({ kind: 'reset-response', afterBytes: 10_000, match: { operation: 'GetObject' } });
     const got = await viaProxy.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' }));
     assert.equal(got.ContentLength, payload.length);
@@ -157,6 +172,8 @@ describe('faults', () => {
     assert.equal(got.ContentLength, payload.length);
     const err = await got.Body!.transformToByteArray().then(() => undefined, (e: Error) => e);
     assert.ok(err, 'a truncated body must not read as complete');
+    proxy.setFault({ kind: 'truncate', afterBytes: 10 });
+    assert.equal((await rawTcpGet(`/${bucket}/obj`)).ended, 'FIN', 'truncate closes politely, no reset');
   });
 
   test('trickle paces the body at bytesPerSecond and keeps it intact', async () => {

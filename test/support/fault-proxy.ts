@@ -100,12 +100,14 @@ function rawHeaders(raw: string[], drop: (lower: string) => boolean): string[] {
   return out;
 }
 
-/** RST instead of FIN. TLS sockets cannot reset their own handle; their raw parent can. */
+/** RST instead of FIN. A TLS socket cannot reset its TLSWrap handle; its raw TCP parent can. */
 function resetSocket(sock: Duplex | null | undefined): void {
   if (!sock) return;
-  const s = sock as net.Socket & { _parentWrap?: net.Socket };
-  try { s.resetAndDestroy(); return; } catch { /* not a TCP handle */ }
-  try { s._parentWrap?.resetAndDestroy(); } catch { /* fall through */ }
+  const s = sock as net.Socket & { _parent?: net.Socket };
+  try {
+    if (s._parent instanceof net.Socket) s._parent.resetAndDestroy();
+    else s.resetAndDestroy();
+  } catch { /* already closed */ }
   s.destroy();
 }
 
