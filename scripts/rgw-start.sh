@@ -22,6 +22,9 @@ mkdir -p "$BASE"; BASE=$(cd "$BASE" && pwd)
 
 # Serialise concurrent starts/stops of the same BASE (the prober and a user may race).
 exec 9>"$BASE.lock"; flock -w 180 9 || die "another rgw-start/stop holds $BASE.lock"
+# A start that fails before BASE is ours leaves no lock file behind.
+drop_lock() { [ -f "$BASE/.s3prober-rgw" ] || rm -f "$BASE.lock"; }
+trap drop_lock EXIT
 
 PKGS="radosgw ceph-mon ceph-osd"
 for b in $PKGS; do command -v "$b" >/dev/null || MISSING=1; done

@@ -28,5 +28,6 @@ if [ ${#PIDS[@]} -gt 0 ]; then
   done
 fi
 rm -f "$BASE/pids" "$BASE/state"
-if [ "${KEEP_DATA:-0}" != 1 ] && [ -f "$BASE/.s3prober-rgw" ]; then rm -rf "$BASE"; rm -f "$BASE.lock"; fi
+if [ "${KEEP_DATA:-0}" != 1 ] && [ -f "$BASE/.s3prober-rgw" ]; then rm -rf "$BASE"; fi
+[ -f "$BASE/.s3prober-rgw" ] || rm -f "$BASE.lock"
 echo "RGW_STOPPED base=$BASE pids=${PIDS[*]:-none}"
