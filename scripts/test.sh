@@ -24,19 +24,24 @@ while IFS= read -r src; do
 done < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
 [ ${#FILES[@]} -gt 0 ] || die "no test files match: ${*:-(all)}"
 
-# One RGW per concurrent `npm test` in this tree: slot 0 is .work/rgw-test on 17480/16789; a run
-# that finds a slot's lock taken moves to the next slot instead of killing the other run's RGW.
+# One RGW per concurrent `npm test`: slot 0 is .work/rgw-test on 17480/16789. A run moves to the
+# next slot when a slot's lock is taken (another run in this tree) or, after stopping this tree's
+# own stale cluster there, its ports are still busy (another checkout, another service).
 mkdir -p .work
-for slot in 0 1 2 3 4 5 6 7; do
-  exec 8>".work/rgw-test.$slot.lock"
-  flock -n 8 && break
-  exec 8>&-; [ $slot = 7 ] && die "8 test runs already in progress in this tree"
-done
-suffix=$([ "$slot" = 0 ] || echo "-$slot")
 export S3PROBER_TEST_ACCESS_KEY=${S3PROBER_TEST_ACCESS_KEY:-prober}
 export S3PROBER_TEST_SECRET_KEY=${S3PROBER_TEST_SECRET_KEY:-prober-secret}
-RGW_ENV=(BASE="$PWD/.work/rgw-test$suffix" RGW_PORT=$((17480 + slot)) MON_PORT=$((16789 + slot))
-  S3_ACCESS_KEY="$S3PROBER_TEST_ACCESS_KEY" S3_SECRET_KEY="$S3PROBER_TEST_SECRET_KEY")
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+for slot in $(seq 0 15); do
+  [ "$slot" = 15 ] && die "no free test RGW slot (ports 17480-17494 / 16789-16803 busy or locked)"
+  exec 8>".work/rgw-test.$slot.lock"
+  flock -n 8 || { exec 8>&-; continue; }
+  suffix=$([ "$slot" = 0 ] || echo "-$slot")
+  RGW_ENV=(BASE="$PWD/.work/rgw-test$suffix" RGW_PORT=$((17480 + slot)) MON_PORT=$((16789 + slot))
+    S3_ACCESS_KEY="$S3PROBER_TEST_ACCESS_KEY" S3_SECRET_KEY="$S3PROBER_TEST_SECRET_KEY")
+  env "${RGW_ENV[@]}" scripts/rgw-stop.sh >/dev/null 8>&-
+  port_busy $((17480 + slot)) || port_busy $((16789 + slot)) || break
+  exec 8>&-
+done
 
 trap 'env "${RGW_ENV[@]}" scripts/rgw-stop.sh >/dev/null 8>&-' EXIT
 trap 'exit 130' INT; trap 'exit 143' TERM
