@@ -65,8 +65,9 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/* LRU: a socket whose close was never seen (hooks attached late) must not fill the map. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, struct sock_state);

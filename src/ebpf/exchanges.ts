@@ -1,7 +1,7 @@
 // Assembles the kernel's snapshots into exchanges per socket and hands them to the correlation.
 // The kernel sends a snapshot whenever the app has read response bytes; the newest snapshot of an
 // exchange (socket cookie, seq) supersedes older ones. Claimed exchanges are forgotten, and later
-// snapshots of them (close records repeat the last exchange) are ignored.
+// snapshots of them, or of swept ones (close records repeat the last exchange), are ignored.
 import type { KernelExchange } from './decoder.js';
 
 interface SocketEntry {
@@ -10,8 +10,8 @@ interface SocketEntry {
   remotePort: number;
   /** seq -> newest snapshot, unclaimed only */
   exchanges: Map<number, KernelExchange>;
-  /** Highest seq claimed by a client request; -1: none. */
-  claimedUpTo: number;
+  /** Highest seq claimed by a client request or swept as unmatched; -1: none. */
+  doneUpTo: number;
   closed: boolean;
   lastNs: bigint;
 }
@@ -41,15 +41,17 @@ export class ExchangeStore {
     let s = this.sockets.get(e.cookie);
     let dropped = 0;
     if (!s) {
-      if (e.closed && e.reqFirstNs === 0n) return 0; // a socket that never carried a request
+      // a close record repeats the socket's last exchange, already reported (and claimed or
+      // swept) unless the socket never carried a request: nothing new
+      if (e.closed) return 0;
       if (this.sockets.size >= this.maxSockets) dropped += this.evictOldest();
-      s = { cookie: e.cookie, localPort: e.localPort, remotePort: e.remotePort, exchanges: new Map(), claimedUpTo: -1, closed: false, lastNs: e.tsNs };
+      s = { cookie: e.cookie, localPort: e.localPort, remotePort: e.remotePort, exchanges: new Map(), doneUpTo: -1, closed: false, lastNs: e.tsNs };
       this.sockets.set(e.cookie, s);
       this.index(s);
     }
     s.lastNs = e.tsNs;
     s.closed ||= e.closed;
-    if (e.reqFirstNs !== 0n && e.seq > s.claimedUpTo) s.exchanges.set(e.seq, e);
+    if (e.reqFirstNs !== 0n && e.seq > s.doneUpTo) s.exchanges.set(e.seq, e);
     if (s.closed && s.exchanges.size === 0) this.remove(s);
     return dropped;
   }
@@ -78,26 +80,31 @@ export class ExchangeStore {
       });
       hit = hit.slice(from);
       for (const e of hit) s.exchanges.delete(e.seq);
-      s.claimedUpTo = Math.max(s.claimedUpTo, hit[hit.length - 1]!.seq);
+      s.doneUpTo = Math.max(s.doneUpTo, hit[hit.length - 1]!.seq);
       // older exchanges on this socket can no longer be claimed: requests on a socket are sequential
-      for (const seq of [...s.exchanges.keys()]) if (seq < s.claimedUpTo) s.exchanges.delete(seq);
+      for (const seq of [...s.exchanges.keys()]) if (seq < s.doneUpTo) s.exchanges.delete(seq);
       if (s.closed && s.exchanges.size === 0) this.remove(s);
       return hit;
     }
     return [];
   }
 
-  /** Drops unclaimed exchanges whose last snapshot is older than beforeNs; returns how many. */
-  sweep(beforeNs: bigint): number {
+  /**
+   * Drops unclaimed exchanges whose last snapshot is older than beforeNs and returns how many.
+   * Open sockets are kept (idle keep-alive sockets remember what was claimed) until idle since
+   * forgetBeforeNs.
+   */
+  sweep(beforeNs: bigint, forgetBeforeNs = beforeNs): number {
     let n = 0;
     for (const s of [...this.sockets.values()]) {
       for (const [seq, e] of s.exchanges) {
         if (e.tsNs < beforeNs) {
           s.exchanges.delete(seq);
+          s.doneUpTo = Math.max(s.doneUpTo, seq);
           n++;
         }
       }
-      if (s.exchanges.size === 0 && (s.closed || s.lastNs < beforeNs)) this.remove(s);
+      if (s.exchanges.size === 0 && (s.closed || s.lastNs < forgetBeforeNs)) this.remove(s);
     }
     return n;
   }

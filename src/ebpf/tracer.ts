@@ -13,6 +13,8 @@ import { SnapshotBook, type WireSnapshot } from './snapshot.js';
 /** Unclaimed exchanges older than this count as unmatched (requests end right after their last read). */
 const UNMATCHED_AFTER_NS = 30_000_000_000n;
 const SWEEP_EVERY_MS = 5_000;
+/** Idle sockets are forgotten after this; the kernel's close record of one is then ignored. */
+const FORGET_IDLE_SOCKET_NS = 3_600_000_000_000n;
 
 export interface WireTracerStatus {
   up: boolean;
@@ -127,7 +129,8 @@ export class KernelWireTracer implements WireTracer {
   private sweep(): void {
     try {
       this.native.drain();
-      const n = this.store.sweep(process.hrtime.bigint() - UNMATCHED_AFTER_NS);
+      const now = process.hrtime.bigint();
+      const n = this.store.sweep(now - UNMATCHED_AFTER_NS, now - FORGET_IDLE_SOCKET_NS);
       if (n) this.families.unmatched.inc({ side: 'wire' }, n);
     } catch (e) {
       this.warnOnce(e);

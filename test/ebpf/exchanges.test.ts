@@ -74,8 +74,20 @@ test('unclaimed exchanges are swept and counted; other ports and remote ports do
   assert.deepEqual(s.take(40001, 80, 0n, 10n * MS), []);
   assert.deepEqual(s.take(40000, 443, 0n, 10n * MS), []);
   assert.equal(s.sweep(4n * MS), 0, 'not old enough');
-  assert.equal(s.sweep(6n * MS), 1);
-  assert.equal(s.socketCount, 0);
+  assert.equal(s.sweep(6n * MS, 0n), 1);
+  assert.equal(s.socketCount, 1, 'the open socket is remembered');
+  s.add(ex({ cookie: 7n, closed: true, tsNs: 9n * MS, reqFirstNs: 1n * MS, respFirstNs: 2n * MS, respLastNs: 5n * MS }));
+  assert.equal(s.sweep(100n * MS, 0n), 0, 'the close record of a swept exchange is not new');
+  assert.equal(s.socketCount, 0, 'closed and empty: forgotten');
+});
+
+test('an idle keep-alive socket whose last exchange was claimed: its late close record is not unmatched', () => {
+  const s = new ExchangeStore();
+  s.add(ex({ cookie: 9n, seq: 3, tsNs: 5n * MS, reqFirstNs: 1n * MS, respFirstNs: 2n * MS, respLastNs: 5n * MS }));
+  assert.equal(s.take(40000, 80, 0n, 6n * MS).length, 1);
+  assert.equal(s.sweep(60_000n * MS), 0);
+  s.add(ex({ cookie: 9n, seq: 3, closed: true, tsNs: 90_000n * MS, reqFirstNs: 1n * MS, respFirstNs: 2n * MS, respLastNs: 5n * MS }));
+  assert.equal(s.sweep(200_000n * MS), 0);
 });
 
 test('the store stays bounded', () => {
