@@ -68,7 +68,7 @@ before(async () => {
   const creds = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
   exporter = await startExporter({
     schedule: '*/3 * * * * *',
-    timeout: '5s',
+    timeout: '10s',
     jitter: 0,
     targets: [
       { name: 'rgw', endpoint: rgw.endpoint, credentials: creds, bucket: { mode: 'ephemeral', prefix: 'deploy-live' }, objectSizes: ['4KiB', '5MiB'], batchSize: 3, listPageSize: 2 },
