@@ -1,5 +1,5 @@
 // HTTP(S) servers on 127.0.0.1 that answer S3-shaped requests. Request headers steer them:
-// x-test-delay-ms holds the response back, x-test-size sets the body size.
+// x-test-delay-ms holds the response back, x-test-size sets the body size (default 32).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -33,14 +33,17 @@ export function makeCert(): Cert {
   }
 }
 
-function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const delay = Number(req.headers['x-test-delay-ms'] ?? 0);
-  const size = Number(req.headers['x-test-size'] ?? 16);
+function handler(this: { delayMs: number }, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const delay = Number(req.headers['x-test-delay-ms'] ?? this.delayMs);
+  const size = Number(req.headers['x-test-size'] ?? 32);
   req.resume();
   req.on('end', () => {
     holdUntil(process.hrtime.bigint() + BigInt(delay) * 1_000_000n, () => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
-      res.end(req.method === 'HEAD' ? undefined : Buffer.alloc(size, 0x61));
+      // an XML body keeps the AWS SDK's parsers content; its size is what x-test-size asks for
+      const body = Buffer.alloc(size, 0x20);
+      body.write('<?xml version="1.0"?><R/>'.slice(0, size));
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(size) });
+      res.end(req.method === 'HEAD' ? undefined : body);
     });
   });
 }
@@ -52,8 +55,10 @@ function holdUntil(due: bigint, fn: () => void): void {
   else setTimeout(() => holdUntil(due, fn), Math.ceil(left));
 }
 
-export function startServer(o: { cert?: Cert; host?: string; port?: number } = {}): Promise<TestServer> {
-  const server = o.cert ? https.createServer({ key: o.cert.key, cert: o.cert.cert }, handler) : http.createServer(handler);
+/** delayMs: hold every response that long unless the request says otherwise (x-test-delay-ms). */
+export function startServer(o: { cert?: Cert; host?: string; port?: number; delayMs?: number } = {}): Promise<TestServer> {
+  const h = handler.bind({ delayMs: o.delayMs ?? 0 });
+  const server = o.cert ? https.createServer({ key: o.cert.key, cert: o.cert.cert }, h) : http.createServer(h);
   server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
