@@ -35,12 +35,19 @@ export interface Traced {
   trace: RequestTrace;
   /** The tracer's wire view of exactly this request, undefined if it was not joined. */
   wire: WireTiming | undefined;
+  /**
+   * Seconds from just before the request was issued to the trace's end. Node 20 publishes
+   * http.client.request.start only at end(), after a reused socket was already written to, so
+   * the trace's own start can be late: this is the client's true window.
+   */
+  clientWindowSeconds: number;
 }
 
 /** Runs fn (one HTTP request) as S3 operation `operation` and returns the client and wire view. */
 export async function traced(tracer: WireTracer, target: string, operation: string, fn: () => Promise<unknown>): Promise<Traced> {
   const traces: RequestTrace[] = [];
   let wire: WireTiming | undefined;
+  const issuedNs = process.hrtime.bigint();
   await withRequestScope({
     target, operation, traces,
     onTrace: (t) => {
@@ -55,7 +62,7 @@ export async function traced(tracer: WireTracer, target: string, operation: stri
   await new Promise((r) => setImmediate(r));
   const trace = traces[traces.length - 1];
   if (!trace) throw new Error('no request was traced');
-  return { trace, wire };
+  return { trace, wire, clientWindowSeconds: Number((trace.endNs ?? issuedNs) - issuedNs) / 1e9 };
 }
 
 /** Sum of the family's samples with these labels; `series` picks e.g. `_count` of a histogram. */
