@@ -4,7 +4,7 @@
 #
 # Env: BASE (state dir, default .work/rgw), RGW_PORT (7480), MON_PORT (6789),
 #      S3_ACCESS_KEY (prober), S3_SECRET_KEY (prober-secret), MEMSTORE_BYTES (2 GiB),
-#      RGW_FORCE=1 (restart even if a matching cluster is already running).
+#      RGW_FORCE=1 (restart even if a matching cluster is already running), RGW_DEBUG (debug_rgw, 0/5).
 # Quiet on success: stdout is exactly one line,
 #   RGW_READY endpoint=http://127.0.0.1:PORT access_key=AK base=/abs/base reused=0|1 seconds=N
 # (the secret is never printed: callers pass it in, and output may end up in logs).
@@ -99,6 +99,14 @@ osd_objectstore = memstore
 memstore_device_bytes = ${MEMSTORE_BYTES:-2147483648}
 osd_crush_update_on_start = false
 osd_class_update_on_start = false
+# Logs stay in BASE and stay small: the embedded target may run for months. The cluster/audit log
+# would otherwise go to /var/log/ceph, shared by every cluster (and not writable without root).
+mon_cluster_log_to_file = false
+debug_mon = 0/5
+debug_paxos = 0/5
+debug_ms = 0/0
+debug_osd = 0/5
+debug_rocksdb = 0/5
 [client]
 # Short-lived CLI clients (ceph, radosgw-admin) would otherwise create admin sockets and log files.
 admin_socket =
@@ -106,6 +114,8 @@ log_file = /dev/null
 [client.rgw.a]
 admin_socket = $BASE/run/rgw.asok
 log_file = $BASE/log/rgw.log
+# Level 1 logs every request (~40 MB/day for a prober); errors are level 0. RGW_DEBUG=1/5 for more.
+debug_rgw = ${RGW_DEBUG:-0/5}
 rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 rgw_data = $BASE/rgw
 CONF
