@@ -234,6 +234,12 @@ const overview = dashboard({
       [bargauge('Certificate expiry', 'Time until the TLS certificate of each HTTPS target expires.', 's', `min by (target) (s3prober_tls_cert_expiry_timestamp_seconds{${T}}) - time()`, '{{target}}', { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 259200 }, { color: 'green', value: 1209600 }] }), 8, 8],
       [timeseries('Skipped cycles', 'Scheduled cycles skipped because the previous one was still running.', 'short', [target(`sum by (target) (increase(s3prober_cycles_skipped_total{${T}}[$__rate_interval]))`, '{{target}}')], { drawStyle: 'bars', fillOpacity: 80 }), 8, 8],
     ]],
+    ['eBPF tracer', [
+      [timeseries('Kernel events', 'Events the tracer received and lost per exporter; any loss makes wire metrics incomplete (S3ProberEbpfEventsDropped).', 'short', [
+        target('sum by (instance) (rate(s3prober_ebpf_events_total[$__rate_interval]))', '{{instance}} events/s'),
+        target('sum by (instance) (rate(s3prober_ebpf_events_dropped_total[$__rate_interval]))', '{{instance}} dropped/s'),
+      ]), 24, 8],
+    ]],
   ]),
 });
 

@@ -62,6 +62,8 @@ export const PLAIN_FAMILIES = [
   's3prober_ebpf_up',
   's3prober_ebpf_events_total',
   's3prober_ebpf_events_dropped_total',
+  's3prober_wire_unmatched_total',
+  's3prober_wire_operation_mismatches_total',
   'up',
 ] as const;
 

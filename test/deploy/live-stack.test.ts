@@ -158,6 +158,15 @@ test('the TargetDown alert for the refused endpoint reaches Alertmanager and the
     notifications.find((n) => n.receiver === '/pager' && n.body.alerts.some((a) => a.labels.alertname === 'S3ProberTargetDown' && a.labels.target === 'refused')),
   30_000, 250);
   assert.ok(delivered);
+  // The recording rules behind the SLO alerts, on real data.
+  const ratios = await waitFor('error ratios for every target', async () => {
+    const r = await query('target:s3prober_operations_errors:ratio_rate5m');
+    return r.length === TARGETS.length ? r : undefined;
+  }, 30_000, 500);
+  const ratio = Object.fromEntries(ratios.map((r) => [r.metric.target!, Number(r.value![1])]));
+  assert.equal(ratio.refused, 1);
+  // Healthy targets: not everything failing (a slow first cycle on a busy machine may fail).
+  assert.ok(ratio.rgw! < 1 && ratio['rgw-tls']! < 1, JSON.stringify(ratio));
   // The failure reason behind it is the one the runbook tells to look up.
   const reasons = await query('sum by (reason) (s3prober_operation_failures_total{target="refused"}) > 0');
   assert.deepEqual(reasons.map((r) => r.metric.reason), ['connection_refused']);
@@ -178,12 +187,12 @@ test('the healthy targets raise no TargetDown, integrity or budget alert', async
 
 test('every dashboard panel query returns data from the real exporter', async () => {
   // Enough scrapes for rate() windows and several cycles per target.
-  await waitFor('a few cycles of every target', async () => {
+  await waitFor('a few cycles of every target, successful ones for the healthy targets', async () => {
     const r = await query('s3prober_cycles_total');
-    const perTarget = new Map<string, number>();
-    for (const s of r) perTarget.set(s.metric.target!, (perTarget.get(s.metric.target!) ?? 0) + Number(s.value![1]));
-    return TARGETS.every((t) => (perTarget.get(t) ?? 0) >= 3) ? true : undefined;
-  }, 90_000, 1000);
+    const count = (t: string, outcome?: string) =>
+      r.filter((s) => s.metric.target === t && (!outcome || s.metric.outcome === outcome)).reduce((n, s) => n + Number(s.value![1]), 0);
+    return count('refused') >= 3 && count('rgw', 'success') >= 3 && count('rgw-tls', 'success') >= 3 ? true : undefined;
+  }, 120_000, 1000);
   const empty: string[] = [];
   for (const q of panelQueries()) {
     // The overview runs across all targets; a drill-down panel must show data for at least one
@@ -199,6 +208,14 @@ test('every dashboard panel query returns data from the real exporter', async ()
       }
     }
     if (!ok) empty.push(`${q.dashboard} / ${q.panel} / ${q.refId}: ${q.expr}`);
+  }
+  if (empty.length > 0) {
+    // Context for a failure: what the exporter did meanwhile.
+    const outcomes = await query('sum by (target, outcome) (s3prober_operations_total)');
+    const cycles = await query('s3prober_cycles_total');
+    empty.push(`operations: ${JSON.stringify(outcomes.map((r) => [r.metric.target, r.metric.outcome, r.value![1]]))}`);
+    empty.push(`cycles: ${JSON.stringify(cycles.map((r) => [r.metric.target, r.metric.outcome, r.value![1]]))}`);
+    empty.push(`exporter log tail: ${exporter.proc.output().slice(-1500)}`);
   }
   assert.deepEqual(empty, [], 'panel queries without data');
 });
