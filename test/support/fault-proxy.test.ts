@@ -6,9 +6,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
-  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand,
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
-  S3Client, UploadPartCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
+  DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
+  ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { refusedEndpoint, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { s3Client, testRgw } from './rgw.js';
@@ -96,6 +96,39 @@ describe('pass-through', () => {
     assert.equal(proxy.stats.byOperation.UploadPart, 2);
     assert.equal(proxy.stats.byOperation.CompleteMultipartUpload, 1);
   });
+});
+
+test('every canary operation is named as the S3 API names it', async () => {
+  const p = await startFaultProxy({ upstream: testRgw().endpoint });
+  const c = s3Client({ ...testRgw(), endpoint: p.url });
+  const b = `${bucket}-ops`;
+  try {
+    await c.send(new CreateBucketCommand({ Bucket: b }));
+    await c.send(new PutObjectCommand({ Bucket: b, Key: 'a', Body: 'x' }));
+    await c.send(new HeadObjectCommand({ Bucket: b, Key: 'a' }));
+    await getBytes(c, 'obj'); // bucket of the suite, any GetObject counts
+    await c.send(new ListObjectsV2Command({ Bucket: b }));
+    await c.send(new ListBucketsCommand({}));
+    await c.send(new DeleteObjectCommand({ Bucket: b, Key: 'a' }));
+    await c.send(new PutObjectCommand({ Bucket: b, Key: 'b', Body: 'x' }));
+    await c.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'b' }] } }));
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'm' }));
+    const part = await c.send(new UploadPartCommand({ Bucket: b, Key: 'm', UploadId, PartNumber: 1, Body: 'x' }));
+    await c.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'm', UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
+    await c.send(new DeleteObjectCommand({ Bucket: b, Key: 'm' }));
+    const second = await c.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'n' }));
+    await c.send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'n', UploadId: second.UploadId }));
+    await c.send(new DeleteBucketCommand({ Bucket: b }));
+    assert.deepEqual(p.stats.byOperation, {
+      CreateBucket: 1, PutObject: 2, HeadObject: 1, GetObject: 1, ListObjectsV2: 1, ListBuckets: 1,
+      DeleteObject: 2, DeleteObjects: 1, CreateMultipartUpload: 2, UploadPart: 1, CompleteMultipartUpload: 1,
+      AbortMultipartUpload: 1, DeleteBucket: 1,
+    });
+  } finally {
+    c.destroy();
+    await p.close();
+  }
 });
 
 describe('faults', () => {
