@@ -39,12 +39,16 @@ STATE="rgw_port=$RGW_PORT mon_port=$MON_PORT keys=$(printf '%s:%s' "$AK" "$SK" |
 alive() { # pid is running, not a zombie, and is one of OUR daemons (guards against pid reuse)
   [ -r "/proc/$1/cmdline" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] &&
     tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$BASE/ceph.conf"; }
+# A port counts as ours only if our daemon holds it, never another cluster's on the same port.
+# Without ss (no iproute2) fall back to "something answers".
+if command -v ss >/dev/null; then listens() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$2,"; }
+else listens() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }; fi
 ready_line() { echo "RGW_READY endpoint=http://127.0.0.1:$RGW_PORT access_key=$AK base=$BASE reused=$1 seconds=$SECONDS"; }
 
 if [ -f "$BASE/pids" ]; then
   ok=1; while read -r _ pid; do alive "$pid" || ok=0; done < "$BASE/pids"
   if [ $ok = 1 ] && [ "${RGW_FORCE:-0}" != 1 ] && [ "$(cat "$BASE/state" 2>/dev/null)" = "$STATE" ] &&
-     curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; then
+     listens "$RGW_PORT" "$(awk '$1 == "rgw" {print $2}' "$BASE/pids")" && curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; then
     ready_line 1; exit 0
   fi
   exec 9>&-; "$HERE/rgw-stop.sh" >/dev/null; exec 9>"$BASE.lock"; flock -w 180 9
@@ -93,6 +97,9 @@ mon_data_avail_warn = 1
 mon_warn_on_msgr2_not_enabled = false
 auth_allow_insecure_global_id_reclaim = false
 paxos_propose_interval = 0.05
+# A port taken by someone else fails the start in ~1 s instead of 10 s of bind retries.
+ms_bind_retry_count = 1
+ms_bind_retry_delay = 1
 mon_data = $BASE/mon.\$id
 osd_data = $BASE/osd.\$id
 osd_objectstore = memstore
@@ -121,18 +128,22 @@ rgw_data = $BASE/rgw
 CONF
 
 ceph() { timeout 30 /usr/bin/ceph -c "$CONF" --connect-timeout 10 "$@"; }
-wait_for() { local what=$1 end=$((SECONDS + $2)); shift 2
-  until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || die "timeout waiting for $what"; sleep 0.05; done; }
+wait_for() { # wait_for WHAT SECONDS PID CMD...: fail fast if the daemon PID dies meanwhile
+  local what=$1 end=$((SECONDS + $2)) pid=$3; shift 3
+  until "$@" >/dev/null 2>&1; do
+    alive "$pid" || die "$what: the daemon (pid $pid) exited"
+    [ $SECONDS -lt $end ] || die "timeout waiting for $what"; sleep 0.05
+  done; }
 # -c with the conf path puts $BASE in each daemon's cmdline, which is how stop/reuse recognise them.
 # stdin from /dev/null and fd 9 closed, so callers reading our output or holding the lock don't hang.
 spawn() { local n=$1; shift; "$@" -c "$CONF" -f < /dev/null > "$BASE/log/$n.stdout" 2>&1 9>&- &
   echo "$n $!" >> "$BASE/pids"; }
-tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pid_of() { awk -v n="$1" '$1 == n {print $2}' "$BASE/pids"; }
 
 monmaptool --create --fsid "$FSID" --addv a "[v1:127.0.0.1:$MON_PORT]" "$BASE/monmap" >/dev/null
 timeout 30 ceph-mon -c "$CONF" --mkfs -i a --monmap "$BASE/monmap" > "$BASE/log/mon-mkfs.log" 2>&1
 spawn mon ceph-mon -i a
-wait_for "ceph-mon on port $MON_PORT" 20 tcp_open "$MON_PORT"
+wait_for "ceph-mon on port $MON_PORT" 20 "$(pid_of mon)" listens "$MON_PORT" "$(pid_of mon)"
 OSD_UUID=$(cat /proc/sys/kernel/random/uuid)
 OSD_ID=$(ceph osd new "$OSD_UUID" 2> "$BASE/log/osd-new.log")
 timeout 30 ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" > "$BASE/log/osd-mkfs.log" 2>&1
@@ -143,12 +154,13 @@ timeout 30 ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" > "$BA
 } | timeout 60 /usr/bin/ceph -c "$CONF" > "$BASE/log/pools.log" 2>&1
 spawn osd ceph-osd -i "$OSD_ID"
 osd_up() { ceph osd stat | grep -q '1 up'; }
-wait_for "ceph-osd up" 30 osd_up
+wait_for "ceph-osd up" 30 "$(pid_of osd)" osd_up
 spawn rgw radosgw -n client.rgw.a
 timeout 60 radosgw-admin -c "$CONF" user create --uid=prober --display-name=prober \
   --access-key="$AK" --secret="$SK" > "$BASE/user.json" 2> "$BASE/log/user-create.log"
 chmod 600 "$BASE/user.json"
-wait_for "radosgw on port $RGW_PORT" 60 curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"
+rgw_up() { listens "$RGW_PORT" "$(pid_of rgw)" && curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; }
+wait_for "radosgw on port $RGW_PORT" 60 "$(pid_of rgw)" rgw_up
 echo "$STATE" > "$BASE/state"
 trap - EXIT
 ready_line 0
