@@ -228,6 +228,8 @@ describe('faults', () => {
     }
     assert.deepEqual(results, ['InternalError', 'InternalError', 'ok', 'ok']);
     assert.equal(proxy.stats.faulted - faultedBefore, 2);
+    assert.deepEqual(proxy.stats.log.slice(-4).map((r) => `${r.operation} ${r.path} ${r.fault ?? '-'}`),
+      [...Array(2).fill(`GetObject /${bucket}/obj status`), ...Array(2).fill(`GetObject /${bucket}/obj -`)]);
   });
 });
 

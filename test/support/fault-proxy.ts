@@ -62,6 +62,8 @@ export interface FaultProxyStats {
   connections: number;
   /** Client connections currently open. */
   readonly openConnections: number;
+  /** The last 1000 requests in arrival order, with the fault kind applied to each (if any). */
+  log: { method: string; path: string; operation: string; fault?: Fault['kind'] }[];
 }
 
 export interface FaultProxy {
@@ -125,7 +127,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const used = new Map<Fault, number>();
   const sockets = new Set<net.Socket>();
   const stats: FaultProxyStats = {
-    requests: 0, faulted: 0, byOperation: {}, connections: 0,
+    requests: 0, faulted: 0, byOperation: {}, connections: 0, log: [],
     get openConnections() { return sockets.size; },
   };
 
@@ -152,6 +154,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     stats.byOperation[info.operation] = (stats.byOperation[info.operation] ?? 0) + 1;
     const fault = pick(info);
     if (fault) stats.faulted++;
+    stats.log.push({ method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}) });
+    if (stats.log.length > 1000) stats.log.shift();
     handle(req, res, info, fault).catch(() => { res.destroy(); });
   };
 
