@@ -159,10 +159,11 @@ test('the TargetDown alert for the refused endpoint reaches Alertmanager and the
   30_000, 250);
   assert.ok(delivered);
   // The recording rules behind the SLO alerts, on real data.
+  // (NaN until Prometheus has seen a target's counters move: a first cycle can be slow here.)
   const ratios = await waitFor('error ratios for every target', async () => {
-    const r = await query('target:s3prober_operations_errors:ratio_rate5m');
+    const r = await query('target:s3prober_operations_errors:ratio_rate5m >= 0');
     return r.length === TARGETS.length ? r : undefined;
-  }, 30_000, 500);
+  }, 60_000, 500);
   const ratio = Object.fromEntries(ratios.map((r) => [r.metric.target!, Number(r.value![1])]));
   assert.equal(ratio.refused, 1);
   // Healthy targets: not everything failing (a slow first cycle on a busy machine may fail).
@@ -193,6 +194,11 @@ test('every dashboard panel query returns data from the real exporter', async ()
       r.filter((s) => s.metric.target === t && (!outcome || s.metric.outcome === outcome)).reduce((n, s) => n + Number(s.value![1]), 0);
     return count('refused') >= 3 && count('rgw', 'success') >= 3 && count('rgw-tls', 'success') >= 3 ? true : undefined;
   }, 120_000, 1000);
+  // rate() windows of the panels need observations Prometheus saw happen, not only counters.
+  await waitFor('recent observations of both healthy targets', async () => {
+    const r = await query('sum by (target) (increase(s3prober_operation_duration_seconds_count{target=~"rgw|rgw-tls"}[10s])) > 0');
+    return r.length === 2 ? true : undefined;
+  }, 60_000, 500);
   const empty: string[] = [];
   for (const q of panelQueries()) {
     // The overview runs across all targets; a drill-down panel must show data for at least one
