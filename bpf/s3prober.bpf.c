@@ -49,7 +49,7 @@ struct sock_state {
 	char pending_line[S3P_REQ_LEN]; /* start of that plaintext (request line) */
 };
 
-struct uv_buf {
+struct user_buf {
 	__u64 base;
 	__u64 len;
 };
@@ -60,9 +60,12 @@ struct ssl_args {
 	__u64 outlen; /* *_ex variants: where the length is written */
 };
 
+#define RINGBUF_BYTES (1 << 20)
+#define RINGBUF_WAKEUP_BYTES (RINGBUF_BYTES / 4)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
 
 /* LRU: a socket whose close was never seen (hooks attached late) must not fill the map. */
@@ -81,15 +84,8 @@ struct {
 	__type(value, __u64);
 } ssl_sock SEC(".maps");
 
-/* Short-lived per-thread links between a user-space call and the kernel call it makes in the
- * same call stack (uv_try_write -> send, recv -> SSL_read). They never hold exchange state. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct uv_buf);
-} tid_uv_write SEC(".maps");
-
+/* Short-lived per-thread link between a kernel read and the SSL call Node makes next in the
+ * same call stack (recv -> SSL_read/SSL_write). It never holds exchange state. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
@@ -178,7 +174,12 @@ static __always_inline void submit(struct sock_state *s, __u16 type)
 		e->h.flags |= S3P_F_TLS;
 	e->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
 	e->min_rtt_us = BPF_CORE_READ(tp, rtt_min.s[0].v);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	/* No wakeup per record: user space drains synchronously when a request ends, and on a
+	 * timer. Waking the reader costs more than the program itself (an IPI, a loop turn), so
+	 * it is only woken when a quarter of the ring is filled. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RINGBUF_WAKEUP_BYTES
+		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
 		stat_inc(S3P_STAT_DROPPED);
 	else
 		stat_inc(S3P_STAT_EVENTS);
@@ -255,18 +256,61 @@ static __always_inline void copy_line(char *dst, __u64 src, __u64 len, __u8 *out
 		*out_len = n;
 }
 
-static __always_inline void track_send(struct sock_state *s, int ret, struct uv_buf *ub)
+/* The first buffer of the send syscall this send_length event belongs to, read from the
+ * syscall's arguments: no uprobe on the writer needed (libuv uses writev). */
+#if defined(__TARGET_ARCH_x86)
+#define NR_WRITE 1
+#define NR_WRITEV 20
+#define NR_SENDTO 44
+#define NR_SENDMSG 46
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_WRITE 64
+#define NR_WRITEV 66
+#define NR_SENDTO 206
+#define NR_SENDMSG 211
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#endif
+
+static __always_inline bool sent_buffer(struct user_buf *b)
+{
+#ifdef NR_WRITE
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = SYSCALL_NR(regs);
+	__u64 a2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+	if (nr == NR_WRITE || nr == NR_SENDTO) {
+		b->base = a2;
+		b->len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		return true;
+	}
+	if (nr == NR_SENDMSG) { /* struct user_msghdr: msg_iov at offset 16 */
+		if (bpf_probe_read_user(&a2, sizeof(a2), (const void *)(a2 + 16)))
+			return false;
+		nr = NR_WRITEV;
+	}
+	if (nr == NR_WRITEV) /* the first struct iovec */
+		return bpf_probe_read_user(b, sizeof(*b), (const void *)a2) == 0;
+#endif
+	return false;
+}
+
+static __always_inline void track_send(struct sock_state *s, int ret)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct s3p_exchange *e = &s->ev;
 	bool app;
 
+	struct user_buf ub = {};
+	bool have_buf = false;
+
 	if (!s->first_send_ns) {
 		s->first_send_ns = now;
 		/* TLS records of type handshake start with 0x16; HTTP starts with a method */
 		__u8 first = 0;
-		if (ub)
-			bpf_probe_read_user(&first, 1, (const void *)ub->base);
+		have_buf = sent_buffer(&ub);
+		if (have_buf)
+			bpf_probe_read_user(&first, 1, (const void *)ub.base);
 		if (s->mode == MODE_UNKNOWN)
 			s->mode = first == 0x16 ? MODE_TLS : MODE_PLAIN;
 	}
@@ -298,8 +342,8 @@ static __always_inline void track_send(struct sock_state *s, int ret, struct uv_
 				__builtin_memcpy(e->req, s->pending_line, S3P_REQ_LEN);
 				e->req_len = s->pending_len;
 			}
-		} else if (ub) {
-			copy_line(e->req, ub->base, ub->len, &e->req_len);
+		} else if (have_buf || sent_buffer(&ub)) {
+			copy_line(e->req, ub.base, ub.len, &e->req_len);
 		}
 	}
 	s->pending = 0;
@@ -315,8 +359,7 @@ static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
 		return 0;
-	__u32 tid = cur_tid();
-	track_send(s, ret, bpf_map_lookup_elem(&tid_uv_write, &tid));
+	track_send(s, ret);
 	return 0;
 }
 
@@ -499,29 +542,6 @@ int tp_retrans(struct trace_event_raw_tcp_retransmit_skb *ctx)
 }
 
 /* ---------------------------------------------------------------- uprobes (user space) */
-
-/* libuv: Node writes every stream through uv_try_write first; its first buffer starts with the
- * HTTP request line (or a TLS record). The send it makes reads the pointer. */
-SEC("uprobe")
-int BPF_KPROBE(up_uv_try_write, void *stream, const struct uv_buf *bufs, unsigned int nbufs)
-{
-	if (!nbufs || !is_target())
-		return 0;
-	struct uv_buf b = {};
-	if (bpf_probe_read_user(&b, sizeof(b), bufs))
-		return 0;
-	__u32 tid = cur_tid();
-	bpf_map_update_elem(&tid_uv_write, &tid, &b, BPF_ANY);
-	return 0;
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(urp_uv_try_write)
-{
-	__u32 tid = cur_tid();
-	bpf_map_delete_elem(&tid_uv_write, &tid);
-	return 0;
-}
 
 /* OpenSSL (statically linked into node): plaintext of HTTPS. */
 /* After each kernel read that fed its memory BIO, Node cycles the SSL in the same call stack:

@@ -380,12 +380,12 @@ static void attach_uprobe(tracer_t *t, struct bpf_program *p, const char *path, 
 	t->ulinks[t->nulinks++] = l;
 }
 
-/* open({ sslPath, uvPath, hooks?: 'tp_btf'|'raw_tp'|'tracepoint', verbose? }) -> tracer */
+/* open({ sslPath, hooks?: 'tp_btf'|'raw_tp'|'tracepoint', verbose? }) -> tracer */
 static napi_value js_open(napi_env env, napi_callback_info info)
 {
 	size_t argc = 1;
 	napi_value argv[1], self, errors, v;
-	char ssl_path[4096], uv_path[4096], want[32];
+	char ssl_path[4096], want[32];
 	struct stat ns;
 	int err = -EINVAL, set = -1;
 	bool b = false, has = false;
@@ -396,7 +396,6 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	get_str(env, argv[0], "sslPath", ssl_path, sizeof(ssl_path));
-	get_str(env, argv[0], "uvPath", uv_path, sizeof(uv_path));
 	get_str(env, argv[0], "hooks", want, sizeof(want));
 	if (napi_has_named_property(env, argv[0], "verbose", &has) == napi_ok && has) {
 		napi_get_named_property(env, argv[0], "verbose", &v);
@@ -437,8 +436,6 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 
 	napi_create_array(env, &errors);
 	struct s3prober_bpf *sk = t->skel;
-	attach_uprobe(t, sk->progs.up_uv_try_write, uv_path, "uv_try_write", 0, env, errors);
-	attach_uprobe(t, sk->progs.urp_uv_try_write, uv_path, "uv_try_write", 1, env, errors);
 	attach_uprobe(t, sk->progs.up_ssl_write, ssl_path, "SSL_write", 0, env, errors);
 	attach_uprobe(t, sk->progs.urp_ssl_write, ssl_path, "SSL_write", 1, env, errors);
 	attach_uprobe(t, sk->progs.up_ssl_write_ex, ssl_path, "SSL_write_ex", 0, env, errors);

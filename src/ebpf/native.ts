@@ -33,7 +33,7 @@ export interface NativeLayout {
 }
 
 export interface NativeModule {
-  open(o: { sslPath: string; uvPath: string; hooks?: HookSet; verbose?: boolean }): NativeTracer;
+  open(o: { sslPath: string; hooks?: HookSet; verbose?: boolean }): NativeTracer;
   lastLog(): string;
   layout(): NativeLayout;
 }
@@ -88,24 +88,20 @@ export function preflight(): string | undefined {
   return undefined;
 }
 
-/** Where this process's OpenSSL and libuv code lives (node links both statically by default). */
-export function userSpaceTargets(): { sslPath: string; uvPath: string } {
+/** Where this process's OpenSSL code lives (node links it statically by default). */
+export function userSpaceTargets(): { sslPath: string } {
   const exe = realpathSync('/proc/self/exe');
   const vars = (process.config.variables ?? {}) as Record<string, unknown>;
-  const mapped = (re: RegExp): string | undefined => {
-    try {
-      for (const line of readFileSync('/proc/self/maps', 'utf8').split('\n')) {
-        const p = line.slice(line.indexOf('/'));
-        if (line.includes('/') && re.test(p)) return p;
-      }
-    } catch {
-      /* fall through to the executable */
+  if (!vars.node_shared_openssl) return { sslPath: exe };
+  try {
+    for (const line of readFileSync('/proc/self/maps', 'utf8').split('\n')) {
+      const at = line.indexOf('/');
+      if (at >= 0 && /\/libssl\.so[.\d]*$/.test(line.slice(at))) return { sslPath: line.slice(at) };
     }
-    return undefined;
-  };
-  const sslPath = vars.node_shared_openssl ? mapped(/\/libssl\.so[.\d]*$/) ?? exe : exe;
-  const uvPath = vars.node_shared_libuv ? mapped(/\/libuv\.so[.\d]*$/) ?? exe : exe;
-  return { sslPath, uvPath };
+  } catch {
+    /* fall back to the executable */
+  }
+  return { sslPath: exe };
 }
 
 export type OpenResult = { ok: true; tracer: NativeTracer; mod: NativeModule } | { ok: false; reason: string; detail?: string };

@@ -19,29 +19,43 @@ export interface OperationWireStatus {
 
 export type WireSnapshot = Record<string, Record<string, OperationWireStatus>>;
 
-export class SnapshotBook {
-  private readonly data: WireSnapshot = {};
+interface Entry {
+  count: number;
+  wire: WireTiming;
+  atMs: number;
+}
 
+export class SnapshotBook {
+  private readonly data = new Map<string, Map<string, Entry>>();
+
+  /** Per request: keeps a reference only, the status page builds its view when asked. */
   record(target: string, operation: string, w: WireTiming): void {
     if (w.wireSeconds === undefined || w.clientSeconds === undefined) return;
-    const perTarget = (this.data[target] ??= {});
-    const prev = perTarget[operation];
-    const s: OperationWireStatus = {
-      count: (prev?.count ?? 0) + 1,
-      clientSeconds: w.clientSeconds,
-      wireSeconds: w.wireSeconds,
-      overheadSeconds: w.overheadSeconds ?? 0,
-      phases: { ...w.phases },
-      newConnection: w.newConnection,
-      tls: w.tls,
-      at: new Date().toISOString(),
-    };
-    if (w.wireOperation) s.wireOperation = w.wireOperation.candidates[0]!;
-    perTarget[operation] = s;
+    let perTarget = this.data.get(target);
+    if (!perTarget) this.data.set(target, (perTarget = new Map()));
+    const prev = perTarget.get(operation);
+    perTarget.set(operation, { count: (prev?.count ?? 0) + 1, wire: w, atMs: Date.now() });
   }
 
-  /** A copy: callers may keep or change it. */
   get(): WireSnapshot {
-    return structuredClone(this.data);
+    const out: WireSnapshot = {};
+    for (const [target, ops] of this.data) {
+      const o: Record<string, OperationWireStatus> = (out[target] = {});
+      for (const [operation, { count, wire: w, atMs }] of ops) {
+        const s: OperationWireStatus = {
+          count,
+          clientSeconds: w.clientSeconds!,
+          wireSeconds: w.wireSeconds!,
+          overheadSeconds: w.overheadSeconds ?? 0,
+          phases: { ...w.phases },
+          newConnection: w.newConnection,
+          tls: w.tls,
+          at: new Date(atMs).toISOString(),
+        };
+        if (w.wireOperation) s.wireOperation = w.wireOperation.candidates[0]!;
+        o[operation] = s;
+      }
+    }
+    return out;
   }
 }

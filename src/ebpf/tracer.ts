@@ -12,7 +12,8 @@ import { SnapshotBook, type WireSnapshot } from './snapshot.js';
 
 /** Unclaimed exchanges older than this count as unmatched (requests end right after their last read). */
 const UNMATCHED_AFTER_NS = 30_000_000_000n;
-const SWEEP_EVERY_MS = 5_000;
+/** The kernel wakes user space only when its ring fills up: drain at least this often. */
+const SWEEP_EVERY_MS = 1_000;
 /** Idle sockets are forgotten after this; the kernel's close record of one is then ignored. */
 const FORGET_IDLE_SOCKET_NS = 3_600_000_000_000n;
 
@@ -60,6 +61,7 @@ export class KernelWireTracer implements WireTracer {
   private closed = false;
   private warned = false;
   private last: { trace: RequestTrace; wire: WireTiming } | undefined;
+  private readonly seenSeries = new Set<string>();
 
   constructor(
     private readonly native: NativeTracer,
@@ -100,8 +102,11 @@ export class KernelWireTracer implements WireTracer {
     this.last = { trace, wire: w };
     f.wireBytes.inc({ ...labels, direction: 'sent' }, w.bytesSent);
     f.wireBytes.inc({ ...labels, direction: 'received' }, w.bytesReceived);
-    if (w.retransmits) f.tcpRetransmits.inc(labels, w.retransmits);
-    else f.tcpRetransmits.inc(labels, 0); // the series exists from the first request on
+    const series = `${trace.target}\0${trace.operation}`;
+    if (w.retransmits || !this.seenSeries.has(series)) {
+      f.tcpRetransmits.inc(labels, w.retransmits); // the series exists from the first request on
+      this.seenSeries.add(series);
+    }
     if (w.handshakeRttSeconds !== undefined) f.tcpRtt.observe({ target: trace.target, source: 'handshake' }, w.handshakeRttSeconds);
     if (w.minRttSeconds !== undefined) f.tcpRtt.observe({ target: trace.target, source: 'min' }, w.minRttSeconds);
     if (isMismatch(trace.operation, w.wireOperation)) {
