@@ -311,7 +311,9 @@ static __always_inline void track_send(struct sock_state *s, int ret)
 		have_buf = sent_buffer(&ub);
 		if (have_buf)
 			bpf_probe_read_user(&first, 1, (const void *)ub.base);
-		if (s->mode == MODE_UNKNOWN)
+		/* unknown writer syscall: stays unknown and is treated as plain until an SSL call
+		 * claims the socket */
+		if (s->mode == MODE_UNKNOWN && have_buf)
 			s->mode = first == 0x16 ? MODE_TLS : MODE_PLAIN;
 	}
 	if (s->mode == MODE_TLS)
@@ -561,6 +563,8 @@ static __always_inline void link_ssl(__u32 tid, __u64 ssl)
 	if (!s || s->ssl || s->mode == MODE_PLAIN)
 		return;
 	bpf_map_update_elem(&ssl_sock, &ssl, &k, BPF_ANY);
+	if (s->mode == MODE_UNKNOWN)
+		reset_exchange(&s->ev); /* what looked like a request was the handshake */
 	s->ssl = ssl;
 	s->mode = MODE_TLS;
 }
