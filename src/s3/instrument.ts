@@ -33,6 +33,13 @@ export function withRequestScope<T>(scope: RequestScope, fn: () => Promise<T>): 
 const now = () => process.hrtime.bigint();
 const secs = (a: bigint, b: bigint) => Number(b - a) / 1e9;
 
+function reportCertificate(s: TLSSocket, scope: RequestScope): void {
+  const cert = s.getPeerCertificate?.(false);
+  if (!cert?.valid_to) return;
+  const notAfter = new Date(cert.valid_to);
+  if (!Number.isNaN(notAfter.getTime())) scope.onCertificate?.(notAfter);
+}
+
 function onRequestStart({ request }: { request: ClientRequest }): void {
   const scope = als.getStore();
   if (!scope) return;
@@ -83,6 +90,9 @@ function onRequestStart({ request }: { request: ClientRequest }): void {
     if (!s.connecting) {
       trace.reused = true;
       grabAddress();
+      // The connection may have been opened by an unscoped request (e.g. the start-up sweep):
+      // its certificate still says when the endpoint's expires.
+      if (trace.protocol === 'https:') reportCertificate(s as TLSSocket, scope);
       return;
     }
     s.once('lookup', () => {
@@ -98,11 +108,7 @@ function onRequestStart({ request }: { request: ClientRequest }): void {
       s.once('secureConnect', () => {
         secureNs = now();
         if (connectNs !== undefined) trace.phases.tls = secs(connectNs, secureNs);
-        const cert = (s as TLSSocket).getPeerCertificate?.(false);
-        if (cert?.valid_to) {
-          const notAfter = new Date(cert.valid_to);
-          if (!Number.isNaN(notAfter.getTime())) scope.onCertificate?.(notAfter);
-        }
+        reportCertificate(s as TLSSocket, scope);
       });
     }
   };
