@@ -26,6 +26,7 @@ test('kill -9 mid-cycle: the next start removes what the killed run left', async
     const first = await startExporter(config);
     while (proxy.stats.faulted === 0) await sleep(20);
     await first.proc.kill('SIGKILL');
+    await first.stop(); // already dead: only removes its temp dir
     const left = await bucketsWithPrefix(s3, 'crash-');
     assert.equal(left.length, 1, 'the killed run left its bucket');
     assert.ok((await keysUnder(s3, left[0]!, '')).length > 0, 'and objects in it');
