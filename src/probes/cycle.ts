@@ -54,7 +54,7 @@ class Cycle {
 
   constructor(private readonly o: CycleOptions) {
     this.t = o.target;
-    this.bucket = this.t.bucket.mode === 'fixed' ? this.t.bucket.name : ephemeralBucketName(this.t.bucket.prefix, this.id);
+    this.bucket = this.t.bucket.mode === 'fixed' ? this.t.bucket.name : ephemeralBucketName(this.t.bucket.prefix, this.t.name, this.id);
     this.prefix = cycleKeyPrefix(this.t.keyPrefix, this.t.name, this.id);
   }
 

@@ -1,6 +1,6 @@
 // Names of what a cycle creates. They carry the creation time so that leftovers are recognisable
 // (and their age known) by prefix alone, e.g. after a crash.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** "20261121t114501z-a1b2c3": UTC time of the cycle plus randomness, valid in bucket names. */
 export function cycleId(at: Date = new Date()): string {
@@ -18,8 +18,15 @@ export function cycleTime(name: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function ephemeralBucketName(prefix: string, id: string): string {
-  return `${prefix}-${id}`;
+/** 6 hex characters naming the target inside bucket names (target names may not be valid there). */
+export function targetTag(target: string): string {
+  return createHash('sha256').update(target).digest('hex').slice(0, 6);
+}
+
+/** <prefix>-<target tag>-<cycle id>: at most 30 + 1 + 6 + 1 + 23 = 61 characters. Each target
+ *  recognises (and sweeps) only its own buckets, even when several share an endpoint and prefix. */
+export function ephemeralBucketName(prefix: string, target: string, id: string): string {
+  return `${prefix}-${targetTag(target)}-${id}`;
 }
 
 /** Key prefix of one cycle: <keyPrefix><target>/<cycle id>/ */

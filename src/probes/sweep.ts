@@ -1,12 +1,12 @@
 // Removes what earlier runs left under the prober's own prefix (e.g. after a kill -9 mid-cycle):
-// ephemeral buckets whose name is exactly <prefix>-<cycle id>, and keys under <keyPrefix><target>/.
+// ephemeral buckets whose name is exactly <prefix>-<target tag>-<cycle id>, and keys under <keyPrefix><target>/.
 // Nothing outside those names is ever touched.
 import {
   AbortMultipartUploadCommand, DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
-import { cycleTime } from './naming.js';
+import { cycleTime, targetTag } from './naming.js';
 
 export interface SweepResult {
   buckets: string[];
@@ -25,8 +25,8 @@ export interface SweepOptions {
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function ownBucketPattern(prefix: string): RegExp {
-  return new RegExp(`^${esc(prefix)}-\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
+export function ownBucketPattern(prefix: string, target: string): RegExp {
+  return new RegExp(`^${esc(prefix)}-${targetTag(target)}-\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
 }
 
 export function targetKeyPrefix(t: TargetConfig): string {
@@ -44,7 +44,7 @@ export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Pro
   const note = (what: string, e: unknown) => res.errors.push(`${what}: ${(e as Error).name ?? ''} ${(e as Error).message ?? e}`.trim());
 
   if (t.bucket.mode === 'ephemeral') {
-    const pattern = ownBucketPattern(t.bucket.prefix);
+    const pattern = ownBucketPattern(t.bucket.prefix, t.name);
     let names: string[] = [];
     try {
       const r = await s3.send(new ListBucketsCommand({}), { abortSignal: signal() });

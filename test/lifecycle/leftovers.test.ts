@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
-import { cycleId } from '../../src/probes/naming.js';
+import { cycleId, ephemeralBucketName } from '../../src/probes/naming.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { CLI, startExporter } from '../support/exporter.js';
 import { runProc } from '../support/proc.js';
@@ -51,11 +51,14 @@ test('cleanup: only the prober\'s own names, only old enough ones with --older-t
   const old = cycleId(new Date('2020-01-01T00:00:00Z'));
   const fresh = cycleId();
   const fixed = 'cln-fixed';
-  const buckets = [`cln-${old}`, `cln-${fresh}`, 'cln-userdata', `cln-${old}-x`];
+  const own = (id: string) => ephemeralBucketName('cln', 'eph', id);
+  // Another target's bucket under the same prefix, and names that merely look alike, must stay.
+  const foreign = ephemeralBucketName('cln', 'other', old);
+  const buckets = [own(old), own(fresh), 'cln-userdata', `${own(old)}-x`, foreign];
   const dir = mkdtempSync(join(tmpdir(), 's3prober-cln-'));
   try {
     for (const b of [...buckets, fixed]) await s3.send(new CreateBucketCommand({ Bucket: b }));
-    await s3.send(new PutObjectCommand({ Bucket: `cln-${old}`, Key: 'a/b', Body: 'x' }));
+    await s3.send(new PutObjectCommand({ Bucket: own(old), Key: 'a/b', Body: 'x' }));
     for (const k of [`s3prober/fx/${old}/obj`, `s3prober/fx/${fresh}/obj`, 's3prober/other-target/x', 'user/data']) {
       await s3.send(new PutObjectCommand({ Bucket: fixed, Key: k, Body: 'x' }));
     }
@@ -70,12 +73,12 @@ test('cleanup: only the prober\'s own names, only old enough ones with --older-t
     assert.equal(oldOnly.code, 0, oldOnly.stdout + oldOnly.stderr);
     assert.match(oldOnly.stdout, /^eph: removed 1 bucket\(s\), 1 key\(s\), 0 upload\(s\)$/m);
     assert.match(oldOnly.stdout, /^fx: removed 0 bucket\(s\), 1 key\(s\)/m);
-    assert.deepEqual((await bucketsWithPrefix(s3, 'cln-')).sort(), [`cln-${fresh}`, `cln-${old}-x`, fixed, 'cln-userdata'].sort());
+    assert.deepEqual((await bucketsWithPrefix(s3, 'cln-')).sort(), [own(fresh), `${own(old)}-x`, foreign, fixed, 'cln-userdata'].sort());
     assert.deepEqual((await keysUnder(s3, fixed, '')).sort(), [`s3prober/fx/${fresh}/obj`, 's3prober/other-target/x', 'user/data']);
 
     const all = await runProc(process.execPath, [CLI, 'cleanup', '--config', file]);
     assert.equal(all.code, 0, all.stdout + all.stderr);
-    assert.deepEqual((await bucketsWithPrefix(s3, 'cln-')).sort(), [`cln-${old}-x`, fixed, 'cln-userdata'].sort(), 'names that merely start with the prefix stay');
+    assert.deepEqual((await bucketsWithPrefix(s3, 'cln-')).sort(), [`${own(old)}-x`, foreign, fixed, 'cln-userdata'].sort(), 'names that merely start with the prefix, and other targets\' buckets, stay');
     assert.deepEqual((await keysUnder(s3, fixed, '')).sort(), ['s3prober/other-target/x', 'user/data'], 'other targets\' and users\' keys stay');
 
     const bad = await runProc(process.execPath, [CLI, 'cleanup', '--config', file, '--older-than', 'ages']);
@@ -83,7 +86,7 @@ test('cleanup: only the prober\'s own names, only old enough ones with --older-t
     assert.match(bad.stderr, /--older-than: expected a duration/);
   } finally {
     for (const k of ['s3prober/other-target/x', 'user/data']) await s3.send(new DeleteObjectCommand({ Bucket: fixed, Key: k })).catch(() => undefined);
-    for (const b of [`cln-${old}-x`, 'cln-userdata', fixed, `cln-${fresh}`]) await s3.send(new DeleteBucketCommand({ Bucket: b })).catch(() => undefined);
+    for (const b of [`${own(old)}-x`, foreign, 'cln-userdata', fixed, own(fresh)]) await s3.send(new DeleteBucketCommand({ Bucket: b })).catch(() => undefined);
     s3.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
