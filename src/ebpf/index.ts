@@ -2,7 +2,7 @@
 // exporter gets a tracer (up or down), s3prober_ebpf_up says which, and one log line says why.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createWireFamilies, WIRE_FAMILY_NAMES } from '../metrics/wire.js';
+import { createWireFamilies, WIRE_FAMILY_NAMES, type WireFamilies } from '../metrics/wire.js';
 import { openTracer, type HookSet } from './native.js';
 import { DownTracer, KernelWireTracer, type WireTracer } from './tracer.js';
 
@@ -25,7 +25,7 @@ export interface WireTracerOptions {
 
 export async function startWireTracer(opts: WireTracerOptions): Promise<WireTracer> {
   let live: KernelWireTracer | undefined;
-  let families;
+  let families: WireFamilies;
   try {
     families = createWireFamilies(opts.registry, () => live?.readKernel());
   } catch (e) {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RequestTrace } from '../s3/request-trace.js';
-import { createWireFamilies, type WireFamilies } from '../metrics/wire.js';
+import type { WireFamilies } from '../metrics/wire.js';
 import { computeWire, type WireTiming } from './correlate.js';
 import { decodeBatch } from './decoder.js';
 import { ExchangeStore } from './exchanges.js';
@@ -179,5 +179,3 @@ export class KernelWireTracer implements WireTracer {
     this.families.ebpfUp.set(0);
   }
 }
-
-export type { WireFamilies };
