@@ -275,6 +275,9 @@ static __always_inline void copy_line(char *dst, __u64 src, __u64 len, __u8 *out
 static __always_inline bool sent_buffer(struct user_buf *b)
 {
 #ifdef NR_WRITE
+	/* kernels < 5.15 lack the helper: the branch is removed at load, request lines are lost */
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return false;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	long nr = SYSCALL_NR(regs);
 	__u64 a2 = PT_REGS_PARM2_CORE_SYSCALL(regs);
