@@ -74,3 +74,20 @@ test('a response held back D ms over a new TLS connection: server phase >= D, se
   assert.ok(w.phases.tls! > 0);
   assert.ok(x.clientWindowSeconds >= w.wireSeconds! + w.phases.tls! + w.phases.connect!, 'client covers connect + tls + wire');
 });
+
+test('TLS 1.2 (two handshake round trips): TLS phase and operation as with 1.3', async () => {
+  const old = await startServer({ cert: makeCert(), maxTls: 'TLSv1.2' });
+  const agent = new https.Agent({ keepAlive: true });
+  try {
+    const x = await traced(t.tracer, 'tls12', 'PutObject', () => request({ tls: true, port: old.port, method: 'PUT', path: '/bucket/key', agent, body: Buffer.alloc(2048), delayMs: 20 }));
+    const w = x.wire;
+    assert.ok(w, 'joined');
+    assert.equal(w.wireOperation?.candidates[0], 'PutObject');
+    assert.ok(w.phases.tls! > 0 && w.phases.tls! < 1, `tls ${w.phases.tls}`);
+    assert.ok(w.phases.server! >= 0.02, `server ${w.phases.server}`);
+    assert.match(w.statusLine ?? '', /^HTTP\/1\.1 200/);
+  } finally {
+    agent.destroy();
+    await old.close();
+  }
+});

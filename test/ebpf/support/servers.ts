@@ -56,9 +56,9 @@ function holdUntil(due: bigint, fn: () => void): void {
 }
 
 /** delayMs: hold every response that long unless the request says otherwise (x-test-delay-ms). */
-export function startServer(o: { cert?: Cert; host?: string; port?: number; delayMs?: number } = {}): Promise<TestServer> {
+export function startServer(o: { cert?: Cert; host?: string; port?: number; delayMs?: number; maxTls?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<TestServer> {
   const h = handler.bind({ delayMs: o.delayMs ?? 0 });
-  const server = o.cert ? https.createServer({ key: o.cert.key, cert: o.cert.cert }, h) : http.createServer(h);
+  const server = o.cert ? https.createServer({ key: o.cert.key, cert: o.cert.cert, maxVersion: o.maxTls ?? 'TLSv1.3' }, h) : http.createServer(h);
   server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
