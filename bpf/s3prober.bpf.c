@@ -410,10 +410,11 @@ static __always_inline int on_recv(const struct sock *sk, __u64 key, int ret)
 	s->cand_first_ns = 0;
 	s->cand_last_ns = 0;
 	e->bytes_received += ret;
-	if (s->mode != MODE_PLAIN) {
+	if (s->mode != MODE_PLAIN) /* lets the SSL call that follows claim this socket */
+		bpf_map_update_elem(&tid_last_rx, &tid, &key, BPF_ANY);
+	if (s->mode == MODE_TLS) {
 		/* ciphertext: it only counts as response once SSL_read turns it into plaintext
 		 * (session tickets arrive after the request and yield none) */
-		bpf_map_update_elem(&tid_last_rx, &tid, &key, BPF_ANY);
 		s->read_first_ns = first;
 		s->read_last_ns = last;
 		return 0;
