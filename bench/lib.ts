@@ -1,0 +1,178 @@
+// Shared pieces of the benchmark harness: statistics, child processes with IPC, CPU pinning, the
+// bench RGW, and the configs the workers run. Figures only; nothing here asserts a time.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// dist/bench/lib.js -> repository root
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST_BENCH = path.dirname(fileURLToPath(import.meta.url));
+
+export interface S3Endpoint {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Nearest-rank percentile (q in 0..1) of unsorted values; undefined for none. */
+export function pct(xs: readonly number[], q: number): number | undefined {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
+export function dist(xs: readonly number[]): { n: number; p50?: number; p99?: number; max?: number } {
+  return { n: xs.length, p50: pct(xs, 0.5), p99: pct(xs, 0.99), max: pct(xs, 1) };
+}
+
+export const round = (x: number | undefined, digits = 3): number | undefined =>
+  x === undefined || !Number.isFinite(x) ? undefined : Number(x.toFixed(digits));
+
+/** Core layout: the prober gets core 0 alone, RGW/proxies/load servers the others (if any).
+ *  Pinning keeps the server's CPU from landing on the prober's core and blurring its figures. */
+export function cpuLayout(): { prober: string[]; servers: string[]; pinned: boolean } {
+  const n = availableParallelism();
+  const have = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+  if (!have || n < 2 || process.env.S3PROBER_BENCH_NO_PIN === '1') return { prober: [], servers: [], pinned: false };
+  return { prober: ['taskset', '-c', '0'], servers: ['taskset', '-c', `1-${n - 1}`], pinned: true };
+}
+
+const live = new Set<ChildProcess>();
+let hooked = false;
+/** Kills every child still running when the harness exits, by pid. */
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const c of live) if (c.pid && c.exitCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+  });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  /** Next IPC message of the given type (or a rejection if the child exits first). */
+  next<T = Record<string, unknown>>(type: string, timeoutMs?: number): Promise<T>;
+  send(msg: unknown): void;
+  stop(): Promise<void>;
+}
+
+/** A node script of dist/bench as a child with IPC, optionally behind a `taskset` prefix. */
+export function startChild(script: string, args: string[], opts: { pin?: string[]; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Child {
+  hookExit();
+  const argv = [...(opts.nodeArgs ?? []), path.join(DIST_BENCH, script), ...args];
+  const [cmd, ...pre] = opts.pin?.length ? [...opts.pin, process.execPath] : [process.execPath];
+  // NODE_NO_WARNINGS: the AWS SDK's Node-version notice would be repeated by every child
+  const env = { ...(opts.env ?? process.env), NODE_NO_WARNINGS: '1' };
+  const proc = spawn(cmd!, [...pre, ...argv], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+  live.add(proc);
+  const queue: Record<string, unknown>[] = [];
+  const waiters: { type: string; resolve(m: Record<string, unknown>): void; reject(e: Error): void }[] = [];
+  let exited: Error | undefined;
+  const deliver = () => {
+    for (let i = 0; i < waiters.length; i++) {
+      const w = waiters[i]!;
+      const at = queue.findIndex((m) => m.type === w.type || m.type === 'error');
+      if (at >= 0) {
+        const [m] = queue.splice(at, 1);
+        waiters.splice(i--, 1);
+        if (m!.type === 'error' && w.type !== 'error') w.reject(new Error(`${script} ${args[0] ?? ''}: ${String(m!.message)}`));
+        else w.resolve(m!);
+      } else if (exited) {
+        waiters.splice(i--, 1);
+        w.reject(exited);
+      }
+    }
+  };
+  proc.on('message', (m) => { queue.push(m as Record<string, unknown>); deliver(); });
+  proc.on('exit', (code, signal) => {
+    live.delete(proc);
+    exited = new Error(`${script} ${args[0] ?? ''} exited (code ${code}, signal ${signal})`);
+    deliver();
+  });
+  return {
+    proc,
+    next<T>(type: string, timeoutMs = 600_000) {
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${script} ${args[0] ?? ''}: no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          type,
+          resolve: (m) => { clearTimeout(timer); resolve(m as T); },
+          reject: (e) => { clearTimeout(timer); reject(e); },
+        });
+        deliver();
+      });
+    },
+    send(msg) { if (proc.connected) proc.send(msg as object); },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+
+export interface BenchRgw extends S3Endpoint {
+  stop(): void;
+}
+
+/** The bench's own Ceph RGW (own BASE and ports, so it never collides with `npm test`'s). */
+export function startBenchRgw(pin: string[]): BenchRgw {
+  const env = {
+    ...process.env,
+    BASE: process.env.S3PROBER_BENCH_RGW_BASE ?? path.join(REPO_ROOT, '.work/rgw-bench'),
+    RGW_PORT: process.env.S3PROBER_BENCH_RGW_PORT ?? '27480',
+    MON_PORT: process.env.S3PROBER_BENCH_MON_PORT ?? '26789',
+    S3_ACCESS_KEY: 'bench',
+    S3_SECRET_KEY: 'bench-secret',
+    RGW_FORCE: '1', // fresh cluster: no state from an interrupted earlier run
+  };
+  const start = path.join(REPO_ROOT, 'scripts/rgw-start.sh');
+  const stop = path.join(REPO_ROOT, 'scripts/rgw-stop.sh');
+  let stopped = false;
+  const doStop = () => {
+    if (stopped) return;
+    stopped = true;
+    spawnSync('bash', [stop], { env, stdio: 'ignore' });
+  };
+  process.on('exit', doStop);
+  // the daemons inherit the affinity of the script: RGW runs off the prober's core
+  const [cmd, ...pre] = pin.length ? [...pin, 'bash'] : ['bash'];
+  const r = spawnSync(cmd!, [...pre, start], { env, encoding: 'utf8', timeout: 300_000 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('RGW_READY '));
+  if (r.status !== 0 || !line) {
+    doStop();
+    throw new Error(`rgw-start.sh failed (status ${r.status}): ${r.stderr}`);
+  }
+  return { endpoint: `http://127.0.0.1:${env.RGW_PORT}`, accessKeyId: env.S3_ACCESS_KEY, secretAccessKey: env.S3_SECRET_KEY, stop: doStop };
+}
+
+/** A config for the prober: `n` targets named <prefix>-<i> on one endpoint, 4 KiB objects only
+ *  (the issue's unit of cost; the default 1 MiB + 6 MiB multipart would measure RGW, not us). */
+export function benchConfigYaml(o: {
+  endpoint: string; accessKeyId: string; secretAccessKey: string; targets: number; name: string;
+  schedule: string; ebpf: boolean; timeout?: string; spread?: number; batchSize?: number;
+}): string {
+  const targets = Array.from({ length: o.targets }, (_, i) => [
+    `  - name: ${o.name}-${i}`,
+    `    endpoint: ${o.endpoint}`,
+    `    credentials: { accessKeyId: "${o.accessKeyId}", secretAccessKey: "${o.secretAccessKey}" }`,
+    `    bucket: { mode: ephemeral, prefix: ${o.name} }`,
+    `    objectSizes: [4KiB]`,
+    `    batchSize: ${o.batchSize ?? 15}`,
+  ].join('\n'));
+  return [
+    'listen: 127.0.0.1:0',
+    `schedule: "${o.schedule}"`,
+    `timeout: ${o.timeout ?? '10s'}`,
+    `spread: ${o.spread ?? 0.8}`,
+    'jitter: 0',
+    'logLevel: warn',
+    `ebpf: { enabled: ${o.ebpf} }`,
+    'targets:',
+    ...targets,
+  ].join('\n');
+}

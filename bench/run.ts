@@ -1,0 +1,391 @@
+// `npm run bench`: the benchmark harness (issue 6), and `npm run bench -- soak` (issue 5).
+// Starts its own Ceph RGW (.work/rgw-bench, 127.0.0.1:27480) unless --endpoint/S3PROBER_BENCH_ENDPOINT
+// names one, runs each section in fresh child processes (the prober pinned to core 0, servers on the
+// other cores), prints a table and writes bench/results/latest.json (or --out FILE).
+//
+//   node dist/bench/run.js [--quick] [--sections cost,truth,scale,scrape,throughput] [--out FILE]
+//   node dist/bench/run.js soak [--cycles 10000] [--targets 20] [--out FILE]
+// See bench/README.md for what each figure means.
+import { execSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuLayout, dist, REPO_ROOT, round, startBenchRgw, startChild, type Child, type S3Endpoint } from './lib.js';
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    quick: { type: 'boolean', default: false },
+    sections: { type: 'string' },
+    out: { type: 'string' },
+    cycles: { type: 'string' },
+    targets: { type: 'string' },
+    endpoint: { type: 'string' },
+    'no-ebpf': { type: 'boolean', default: false },
+  },
+});
+const SOAK = positionals[0] === 'soak';
+if (positionals.length && !SOAK) throw new Error(`unknown command ${positionals[0]} (expected nothing or "soak")`);
+const QUICK = args.quick;
+const ALL = ['cost', 'truth', 'scale', 'scrape', 'throughput'];
+const SECTIONS = new Set(args.sections ? args.sections.split(',') : ALL);
+for (const s of SECTIONS) if (!ALL.includes(s)) throw new Error(`unknown section ${s} (${ALL.join(', ')})`);
+const EBPF = !args['no-ebpf'];
+const RESULTS = path.join(REPO_ROOT, 'bench/results');
+mkdirSync(RESULTS, { recursive: true });
+
+const layout = cpuLayout();
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+
+// Figures of the whole machine: other users' load changes them, so it is part of the result.
+function machine(): Record<string, unknown> {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: availableParallelism(),
+    cpuModel: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model,
+    kernel: release(),
+    node: process.version,
+    root: process.getuid?.() === 0,
+    pinned: layout.pinned ? { prober: layout.prober.join(' '), servers: layout.servers.join(' ') } : false,
+    loadavgAtStart: loadavg().map((x) => round(x, 2)),
+  };
+}
+
+function table(title: string, head: string[], rows: (string | number)[][]): void {
+  const all = [head, ...rows.map((r) => r.map(String))];
+  const w = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  console.log(`\n${title}`);
+  for (const [i, r] of all.entries()) {
+    console.log(r.map((c, j) => c.padStart(w[j]!)).join('  '));
+    if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  }
+}
+
+async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = []): Promise<Child> {
+  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs });
+}
+
+async function run1(mode: string, o: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const w = await worker(mode, o);
+  try {
+    const { type: _t, ...r } = await w.next('result');
+    return r;
+  } finally {
+    await w.stop();
+  }
+}
+
+async function server(kind: 'proxy' | 'echo', a: string[] = []): Promise<{ child: Child; url: string }> {
+  const child = startChild('servers.js', [kind, ...a], { pin: layout.servers });
+  const m = await child.next<{ url: string }>('ready', 30_000);
+  return { child, url: m.url };
+}
+
+function scrapeOnce(url: string): Promise<{ ms: number; bytes: number; status: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    http.get(url, { agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes, status: res.statusCode ?? 0 }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the workers
+
+// ---- sections ----------------------------------------------------------------------------------
+async function sectionCost(rgw: S3Endpoint): Promise<R> {
+  const o = { rgw, targets: 10, warmSeconds: QUICK ? 1 : 3, seconds: QUICK ? 2 : 12 };
+  // separate processes per mode (honest RSS); off/on alternate so drift hits both
+  const order = (QUICK ? [false, true] : [false, true, false, true]).map((on) => on && EBPF);
+  const runs: R[] = [];
+  for (const ebpf of order) {
+    log(`cost: 10 targets, tracer ${ebpf ? 'on' : 'off'}, ${o.seconds} s`);
+    runs.push(await run1('cost', { ...o, ebpf }));
+  }
+  const agg = (on: boolean) => {
+    const rs = runs.filter((r) => r.tracerRequested === on);
+    const cpu = rs.reduce((a, r) => a + r.cpuSeconds, 0);
+    const ops = rs.reduce((a, r) => a + r.ops, 0);
+    return {
+      runs: rs.length, ops, cpuSeconds: cpu, cpuSecondsPer1000Ops: (cpu / ops) * 1000,
+      peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), tracerUp: rs.every((r) => r.tracerUp),
+      opsPerSecond: rs.reduce((a, r) => a + r.opsPerSecond, 0) / rs.length,
+      failures: rs.reduce((a, r) => a + r.failures, 0),
+    };
+  };
+  const off = agg(false);
+  const on = EBPF ? agg(true) : undefined;
+  return { targets: 10, objectSize: '4KiB', off, on, cpuRatioOnOff: on ? on.cpuSecondsPer1000Ops / off.cpuSecondsPer1000Ops : undefined, runs };
+}
+
+async function sectionTruth(rgw: S3Endpoint): Promise<R> {
+  const delays = QUICK ? [0, 10] : [0, 10, 50, 200];
+  const proxies = await Promise.all(delays.map(async (d) => ({ delayMs: d, ...(await server('proxy', [rgw.endpoint, String(d)])) })));
+  try {
+    log(`truth: delays ${delays.join(', ')} ms through the fault proxy`);
+    const r = await run1('truth', { rgw, samples: QUICK ? 10 : 100, proxies: proxies.map((p) => ({ delayMs: p.delayMs, url: p.url })) });
+    const base = (r.perDelay as R[]).find((d) => d.delayMs === 0);
+    for (const d of r.perDelay as R[]) {
+      for (const [op, x] of Object.entries(d.ops as R)) {
+        const b = base?.ops[op];
+        // the delay the tracer saw added, after what proxy + RGW take without one (D = 0)
+        x.serverAddedMinusDMs = b?.serverPhaseMs.p50 !== undefined && x.serverPhaseMs.p50 !== undefined
+          ? x.serverPhaseMs.p50 - b.serverPhaseMs.p50 - d.delayMs : undefined;
+      }
+    }
+    return r;
+  } finally {
+    await Promise.all(proxies.map((p) => p.child.stop()));
+  }
+}
+
+async function sectionScale(rgw: S3Endpoint, doScale: boolean, doScrape: boolean): Promise<{ scale?: R; scrape?: R }> {
+  const counts = QUICK ? [1, 3] : doScale ? [1, 10, 100, 300] : [300];
+  const interval = QUICK ? 1 : 10;
+  const slots = QUICK ? 2 : doScale ? 2 : 1;
+  const rows: R[] = [];
+  let scrape: R | undefined;
+  for (const n of counts) {
+    const last = n === counts[counts.length - 1];
+    log(`scale: ${n} targets, ${interval} s interval, ${slots} intervals measured${last && doScrape ? ', then /metrics scrapes' : ''}`);
+    const w = await worker('scale', { rgw, targets: n, intervalSeconds: interval, slots, ebpf: EBPF, scrape: last && doScrape });
+    try {
+      const { type: _t, ...r } = await w.next<R>('result');
+      rows.push(r);
+      if (last && doScrape) {
+        const { url } = await w.next<{ url: string }>('scrape-ready');
+        const k = QUICK ? 3 : 20;
+        const got: { ms: number; bytes: number; status: number }[] = [];
+        for (let i = 0; i < k; i++) {
+          got.push(await scrapeOnce(url));
+          await new Promise((res) => setTimeout(res, QUICK ? 100 : 500));
+        }
+        const text = await new Promise<string>((res, rej) => http.get(url, (q) => { let s = ''; q.setEncoding('utf8'); q.on('data', (c: string) => (s += c)); q.on('end', () => res(s)); }).on('error', rej));
+        scrape = {
+          targets: n, scrapes: k, status: [...new Set(got.map((g) => g.status))],
+          latencyMs: dist(got.map((g) => g.ms)), bytes: dist(got.map((g) => g.bytes)),
+          series: text.split('\n').filter((l) => l && !l.startsWith('#')).length,
+        };
+        w.send({ type: 'done' });
+      }
+    } finally {
+      await w.stop();
+    }
+  }
+  let linear: R | undefined;
+  const by = (n: number) => rows.find((r) => r.targets === n);
+  const lo = by(10) ?? rows[1];
+  const hi = rows[rows.length - 1];
+  if (lo && hi && lo !== hi) {
+    linear = {
+      from: lo.targets, to: hi.targets,
+      cpuMsPerCycleRatio: hi.cpuMsPerCycle / lo.cpuMsPerCycle,
+      cpuPer1000OpsRatio: hi.cpuSecondsPer1000Ops / lo.cpuSecondsPer1000Ops,
+    };
+  }
+  return { ...(doScale ? { scale: { intervalSeconds: interval, rows, linear } } : {}), ...(scrape ? { scrape } : {}) };
+}
+
+async function sectionThroughput(): Promise<R> {
+  const echo = await server('echo');
+  try {
+    const concurrency = QUICK ? [1, 4] : [1, 4, 16, 64];
+    log(`throughput: tracer on, concurrency ${concurrency.join(', ')}, SDK and bare HTTP`);
+    const r = await run1('throughput', { echoUrl: echo.url, concurrency, seconds: QUICK ? 0.5 : 4 });
+    const clean = (r.steps as R[]).filter((s) => s.dropped === 0);
+    const best = (kind: string) => clean.filter((s) => s.client === kind).reduce<R | undefined>((a, s) => (!a || s.opsPerSecond > a.opsPerSecond ? s : a), undefined);
+    return { ...r, maxZeroDropOpsPerSecond: { sdk: best('sdk')?.opsPerSecond, http: best('http')?.opsPerSecond }, anyDrops: (r.steps as R[]).some((s) => s.dropped > 0) };
+  } finally {
+    await echo.child.stop();
+  }
+}
+
+async function soak(rgw: S3Endpoint): Promise<R> {
+  const cycles = Number(args.cycles ?? (QUICK ? 60 : 10_000));
+  const targets = Number(args.targets ?? (QUICK ? 5 : 20));
+  const proxy = await server('proxy', [rgw.endpoint]);
+  // a random fault in about 1 of 50 requests, every kind the fault matrix knows
+  const p = 0.0025;
+  const faults = [
+    { kind: 'delay', ms: 300, probability: p },
+    { kind: 'status', status: 503, code: 'SlowDown', probability: p },
+    { kind: 'status', status: 500, probability: p },
+    { kind: 'reset-request', probability: p },
+    { kind: 'reset-response', probability: p, match: { method: 'GET' } },
+    { kind: 'truncate', probability: p, match: { method: 'GET' } },
+    { kind: 'corrupt', probability: p, match: { operation: 'GetObject' } },
+    { kind: 'stall', probability: p / 2 },
+  ];
+  proxy.child.send({ type: 'faults', faults });
+  await proxy.child.next('faults-set');
+  log(`soak: ${cycles} cycles, ${targets} targets every second through the fault proxy (faults in ~2% of requests)`);
+  const w = await worker('soak', { rgw, proxyUrl: proxy.url, targets, cycles, warmCycles: Math.max(Math.round(cycles * 0.1), targets * 3), timeout: '2s', ebpf: EBPF }, ['--expose-gc']);
+  try {
+    void (async () => {
+      for (;;) {
+        const m = await w.next<R>('progress', 24 * 3_600_000).catch(() => undefined);
+        if (!m) return;
+        log(`soak: ${m.cycles} cycles, rss ${f(m.rssMb, 1)} MB, ${m.fds} fds`);
+      }
+    })();
+    await w.next('faults-off', 24 * 3_600_000);
+    proxy.child.send({ type: 'faults', faults: null });
+    await proxy.child.next('faults-set');
+    w.send({ type: 'faults-off-done' });
+    const { type: _t, ...r } = await w.next<R>('result', 600_000);
+    proxy.child.send({ type: 'stats' });
+    const stats = await proxy.child.next<R>('stats');
+    return { ...r, proxy: { requests: stats.requests, faulted: stats.faulted }, faults: faults.map((x) => x.kind) };
+  } finally {
+    await w.stop();
+    await proxy.child.stop();
+  }
+}
+
+// ---- targets of issues 6 and 5 -----------------------------------------------------------------
+interface Verdict { target: string; value: string; met: boolean | null }
+
+function verdicts(res: R): Verdict[] {
+  const v: Verdict[] = [];
+  const add = (target: string, value: number | undefined, ok: (x: number) => boolean, unit: string) =>
+    v.push({ target, value: value === undefined ? 'n/a' : `${f(value, 3)} ${unit}`.trim(), met: value === undefined ? null : ok(value) });
+  if (res.cost) {
+    add('RSS < 100 MB with 10 targets (peak, tracer on and off)', Math.max(res.cost.off.peakRssMb, res.cost.on?.peakRssMb ?? 0), (x) => x < 100, 'MB');
+    add('tracer adds <= 5% CPU (on/off per op)', res.cost.cpuRatioOnOff, (x) => x <= 1.05, 'x');
+  }
+  if (res.truth) {
+    const all = (res.truth.perDelay as R[]).filter((d) => d.delayMs > 0).flatMap((d) => Object.values(d.ops as R));
+    const worst = (k: (x: R) => number | undefined) => {
+      const xs = all.map(k).filter((x): x is number => x !== undefined);
+      return xs.length ? Math.max(...xs.map(Math.abs)) : undefined;
+    };
+    add('wire server phase within 1 ms of D (p50, after D=0 baseline; worst D/op)', worst((x) => x.serverAddedMinusDMs), (x) => x <= 1, 'ms');
+    const warm = (res.truth.perDelay as R[]).flatMap((d) => Object.values(d.ops as R));
+    const w2 = (k: (x: R) => number | undefined) => {
+      const xs = warm.map(k).filter((x): x is number => x !== undefined);
+      return xs.length ? Math.max(...xs) : undefined;
+    };
+    add('client overhead over wire p50 < 1 ms (warm Get/Put, worst D/op)', w2((x) => x.clientOverWireMs.p50), (x) => x < 1, 'ms');
+    add('client overhead over wire p99 < 5 ms (warm Get/Put, worst D/op)', w2((x) => x.clientOverWireMs.p99), (x) => x < 5, 'ms');
+  }
+  if (res.scale) {
+    const rows = res.scale.rows as R[];
+    const top = rows[rows.length - 1]!;
+    add(`schedule drift p99 < 100 ms at ${top.targets} targets`, top.driftMs.p99, (x) => x < 100, 'ms');
+    add('cost grows linearly (CPU per cycle, largest vs 10 targets, <= 1.25x)', res.scale.linear?.cpuMsPerCycleRatio, (x) => x <= 1.25, 'x');
+  }
+  if (res.scrape) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets`, res.scrape.latencyMs.p99, (x) => x < 100, 'ms');
+  if (res.throughput) add('tracer: highest op rate with zero drops (SDK; no target)', res.throughput.maxZeroDropOpsPerSecond.sdk, () => true, 'ops/s');
+  if (res.soak) {
+    const s = res.soak;
+    add('soak: RSS growth after warm-up < 10 MB', s.rssGrowthMb, (x) => x < 10, 'MB');
+    add('soak: open fds flat (end - warm-up <= 2)', s.fds.end - s.fds.warm, (x) => x <= 2, 'fds');
+    add('soak: event-loop delay p99 < 20 ms', s.eventLoopDelayMs.p99, (x) => x < 20, 'ms');
+    const l = s.leftovers;
+    add('soak: zero leftovers at the end', l.exporterGauge + l.bucketsInStore + l.objectsInStore + l.uploadsInStore, (x) => x === 0, '');
+  }
+  return v;
+}
+
+function print(res: R): void {
+  if (res.cost) {
+    const c = res.cost;
+    table('1. Cost per operation (10 targets, 4 KiB objects, cycles every second)', ['tracer', 'ops', 'ops/s', 'CPU s/1000 ops', 'peak RSS MB', 'failures'],
+      [['off', c.off.ops, f(c.off.opsPerSecond, 0), f(c.off.cpuSecondsPer1000Ops, 3), f(c.off.peakRssMb, 1), c.off.failures],
+        ...(c.on ? [[`on${c.on.tracerUp ? '' : ' (DOWN)'}`, c.on.ops, f(c.on.opsPerSecond, 0), f(c.on.cpuSecondsPer1000Ops, 3), f(c.on.peakRssMb, 1), c.on.failures]] : [])]);
+    console.log(`CPU ratio on/off: ${f(c.cpuRatioOnOff, 3)}`);
+  }
+  if (res.truth) {
+    const rows: (string | number)[][] = [];
+    for (const d of res.truth.perDelay as R[]) {
+      for (const [op, x] of Object.entries(d.ops as R)) {
+        rows.push([d.delayMs, op, x.samples, `${f(x.clientMinusDMs.p50)}/${f(x.clientMinusDMs.p99)}`, `${f(x.wireMinusDMs.p50)}/${f(x.wireMinusDMs.p99)}`,
+          `${f(x.serverMinusDMs.p50)}/${f(x.serverMinusDMs.p99)}`, f(x.serverAddedMinusDMs), `${f(x.clientOverWireMs.p50)}/${f(x.clientOverWireMs.p99)}`,
+          `${f(x.requestOverheadMs.p50)}/${f(x.requestOverheadMs.p99)}`]);
+      }
+    }
+    table(`2. Truth: fault proxy delays every response by D (ms, p50/p99)${res.truth.tracerUp ? '' : ' [tracer DOWN: no wire figures]'}`,
+      ['D', 'op', 'n', 'client-D', 'wire-D', 'server-D', 'srv added-D', 'client-wire', 'req overhead'], rows);
+  }
+  if (res.scale) {
+    table(`3. Scale (${res.scale.intervalSeconds} s interval, prober on one core; figures over the steady-state window)`,
+      ['targets', 'cycles', 'skipped', 'ops', 'CPU core', 'CPU ms/cycle', 'RSS MB', 'peak RSS', 'ELD p99 ms', 'drift p50/p99 ms', 'cycle p50 s', 'fail'],
+      (res.scale.rows as R[]).map((r) => [r.targets, r.cycles, r.cyclesSkipped, r.ops, f(r.cpuCoreFraction, 3), f(r.cpuMsPerCycle, 1), f(r.rssMb, 1), f(r.peakRssMb, 1),
+        f(r.eventLoopDelayMs.p99, 1), `${f(r.driftMs.p50, 1)}/${f(r.driftMs.p99, 1)}`, f(r.cycleSeconds.p50, 3), r.failures]));
+    if (res.scale.linear) console.log(`CPU per cycle ${res.scale.linear.to} vs ${res.scale.linear.from} targets: ${f(res.scale.linear.cpuMsPerCycleRatio, 2)}x`);
+  }
+  if (res.scrape) {
+    const s = res.scrape;
+    table(`4. Scrape /metrics with ${s.targets} targets`, ['scrapes', 'p50 ms', 'p99 ms', 'max ms', 'bytes', 'series'],
+      [[s.scrapes, f(s.latencyMs.p50, 1), f(s.latencyMs.p99, 1), f(s.latencyMs.max, 1), s.bytes.p50, s.series]]);
+  }
+  if (res.throughput) {
+    table(`5. Tracer throughput (tracer ${res.throughput.tracerUp ? 'up' : 'DOWN'}; echo server, 4 KiB)`, ['client', 'conc', 'ops/s', 'CPU core', 'events', 'dropped', 'unmatched', 'ELD p99 ms'],
+      (res.throughput.steps as R[]).map((s) => [s.client, s.concurrency, f(s.opsPerSecond, 0), f(s.cpuCoreFraction, 2), s.events, s.dropped, s.unmatched, f(s.eventLoopDelayMs.p99, 1)]));
+  }
+  if (res.soak) {
+    const s = res.soak;
+    table(`Soak: ${s.cycles} cycles (${s.cyclesRequested} requested), ${s.targets} targets, faults at random`,
+      ['figure', 'value'], [
+        ['duration to N cycles (s)', f(s.secondsToN, 0)], ['ops measured', s.opsMeasured], ['failures (injected)', s.failures], ['cycles skipped', s.cyclesSkipped],
+        ['RSS warm-up -> end (MB)', `${f(s.warm.rssMb, 1)} -> ${f(s.end.rssMb, 1)} (${f(s.rssGrowthMb, 1)})`],
+        ['heap warm-up -> end (MB)', `${f(s.warm.heapMb, 1)} -> ${f(s.end.heapMb, 1)} (${f(s.heapGrowthMb, 1)})`],
+        ['fds start/warm/end/max/after stop', `${s.fds.beforeStart}/${s.fds.warm}/${s.fds.end}/${s.fds.max}/${s.fds.afterStop}`],
+        ['event-loop delay p50/p99/max (ms)', `${f(s.eventLoopDelayMs.p50, 1)}/${f(s.eventLoopDelayMs.p99, 1)}/${f(s.eventLoopDelayMs.max, 1)}`],
+        ['leftovers gauge / buckets / objects / uploads', `${s.leftovers.exporterGauge}/${s.leftovers.bucketsInStore}/${s.leftovers.objectsInStore}/${s.leftovers.uploadsInStore}`],
+        ['failures by reason', Object.entries(s.reasons as R).map(([k, n]) => `${k}=${n}`).join(' ')],
+      ]);
+  }
+  table('Targets', ['target', 'value', 'met'], (res.verdicts as Verdict[]).map((x) => [x.target, x.value, x.met === null ? 'n/a' : x.met ? 'yes' : 'NO']));
+}
+
+// ---- main --------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  const started = Date.now();
+  const res: R = { kind: SOAK ? 'soak' : 'bench', at: new Date().toISOString(), quick: QUICK, command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine: machine() };
+  try {
+    res.gitCommit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch { /* not a checkout */ }
+  const ext = args.endpoint ?? process.env.S3PROBER_BENCH_ENDPOINT;
+  let rgw: S3Endpoint;
+  if (ext) {
+    rgw = { endpoint: ext, accessKeyId: process.env.S3PROBER_BENCH_ACCESS_KEY ?? 'bench', secretAccessKey: process.env.S3PROBER_BENCH_SECRET_KEY ?? 'bench-secret' };
+    log(`using the RGW at ${ext}`);
+  } else {
+    log('starting the bench RGW (.work/rgw-bench, 127.0.0.1:27480)');
+    const own = startBenchRgw(layout.servers);
+    const stop = () => { own.stop(); process.exit(130); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    rgw = own;
+  }
+  res.rgw = rgw.endpoint;
+  if (SOAK) {
+    res.soak = await soak(rgw);
+  } else {
+    if (SECTIONS.has('cost')) res.cost = await sectionCost(rgw);
+    if (SECTIONS.has('truth')) res.truth = await sectionTruth(rgw);
+    if (SECTIONS.has('scale') || SECTIONS.has('scrape')) Object.assign(res, await sectionScale(rgw, SECTIONS.has('scale'), SECTIONS.has('scrape')));
+    if (SECTIONS.has('throughput')) res.throughput = await sectionThroughput();
+  }
+  res.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));
+  res.seconds = (Date.now() - started) / 1000;
+  res.verdicts = verdicts(res);
+  print(res);
+  const out = args.out ?? path.join(RESULTS, SOAK ? 'soak-latest.json' : 'latest.json');
+  const body = `${JSON.stringify(res, null, 2)}\n`;
+  writeFileSync(out, body);
+  if (!args.out) writeFileSync(path.join(RESULTS, `${res.kind}-${res.at.replace(/[:.]/g, '-')}.json`), body);
+  console.log(`\nwritten to ${out} (${f(res.seconds, 0)} s)`);
+}
+
+main().then(() => process.exit(0), (e: Error) => {
+  console.error(`bench: FAILED: ${e.stack ?? e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,391 @@
+// One measured prober process per run (started by bench/run.ts, pinned to its own core when possible):
+//   worker.js cost|scale|truth|throughput|soak '<json options>'
+// Results go back over IPC ({type:'result', ...}); {type:'error', message} on failure.
+// The exporter runs whole and in-process (ProberRuntime), as in production. The only bench hooks are
+// wrappers around MetricsRecorder's observer methods, so every cycle start delay, operation and
+// cycle is counted raw (a histogram's buckets would be too coarse for a p99).
+import { createWriteStream, readdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListBucketsCommand,
+  ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { Registry } from 'prom-client';
+import { ProberRuntime } from '../src/cli/runtime.js';
+import { parseConfig } from '../src/config/load.js';
+import { startWireTracer, WIRE_FAMILY_NAMES, type WireTracer } from '../src/ebpf/index.js';
+import { createLogger } from '../src/log/logger.js';
+import { MetricsRecorder } from '../src/metrics/recorder.js';
+import type { CycleResult, OperationResult } from '../src/probes/result.js';
+import { createTargetClient, type TargetClient } from '../src/s3/client.js';
+import { withRequestScope } from '../src/s3/instrument.js';
+import type { RequestTrace } from '../src/s3/request-trace.js';
+import { benchConfigYaml, dist, REPO_ROOT, type S3Endpoint } from './lib.js';
+
+const send = (m: Record<string, unknown>) => new Promise<void>((r) => (process.send ? process.send(m, () => r()) : r()));
+const mode = process.argv[2] ?? '';
+const opts = JSON.parse(process.argv[3] ?? '{}') as Record<string, unknown>;
+const LOG_DIR = path.join(REPO_ROOT, 'bench/results');
+
+// ---- counters fed by the recorder hooks -------------------------------------------------------
+const seen = {
+  ops: 0, failures: 0, cycles: 0, skipped: 0,
+  drift: [] as number[], cycleSeconds: [] as number[],
+  reasons: {} as Record<string, number>, leftovers: new Map<string, number>(),
+};
+function resetSeen(): void {
+  seen.ops = 0; seen.failures = 0; seen.cycles = 0; seen.skipped = 0;
+  seen.drift = []; seen.cycleSeconds = []; seen.reasons = {};
+}
+const proto = MetricsRecorder.prototype;
+const { onOperation, onCycle, onCycleSkipped, onCycleStart } = proto;
+proto.onOperation = function (this: MetricsRecorder, r: OperationResult) {
+  if (r.outcome !== 'skipped') seen.ops++;
+  if (r.outcome === 'failure') {
+    seen.failures++;
+    seen.reasons[r.reason ?? 'other'] = (seen.reasons[r.reason ?? 'other'] ?? 0) + 1;
+  }
+  onOperation.call(this, r);
+};
+proto.onCycle = function (this: MetricsRecorder, c: CycleResult) {
+  seen.cycles++;
+  seen.cycleSeconds.push(c.durationSeconds);
+  seen.leftovers.set(c.target, c.leftovers);
+  onCycle.call(this, c);
+};
+proto.onCycleSkipped = function (this: MetricsRecorder, t: string) {
+  seen.skipped++;
+  onCycleSkipped.call(this, t);
+};
+proto.onCycleStart = function (this: MetricsRecorder, t: string, d: number) {
+  seen.drift.push(d);
+  onCycleStart.call(this, t, d);
+};
+
+// ---- helpers -----------------------------------------------------------------------------------
+const ms = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+const msAll = (xs: number[]) => xs.map((x) => x * 1000);
+const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
+const mb = (bytes: number) => bytes / 1048576;
+const fdCount = () => readdirSync('/proc/self/fd').length;
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+
+function logger(name: string) {
+  return createLogger('warn', createWriteStream(path.join(LOG_DIR, `${name}.log`), { flags: 'a' }));
+}
+
+function eld(): IntervalHistogram {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return h;
+}
+const eldMs = (h: IntervalHistogram) => ({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
+
+async function exporter(endpoint: S3Endpoint, o: { targets: number; name: string; schedule: string; ebpf: boolean; timeout?: string; spread?: number }) {
+  const config = parseConfig(benchConfigYaml({ ...endpoint, ...o }));
+  const rt = await ProberRuntime.start({ config, logger: logger(o.name) });
+  const up = (await rt.processMetrics.registry.getSingleMetric(WIRE_FAMILY_NAMES.ebpfUp)?.get())?.values[0]?.value === 1;
+  return { rt, tracerUp: up };
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+// ---- 1. cost per operation ---------------------------------------------------------------------
+async function cost(): Promise<Record<string, unknown>> {
+  const o = opts as { rgw: S3Endpoint; targets: number; warmSeconds: number; seconds: number; ebpf: boolean };
+  const { rt, tracerUp } = await exporter(o.rgw, { targets: o.targets, name: `cost${o.ebpf ? 'on' : 'off'}`, schedule: '* * * * * *', ebpf: o.ebpf });
+  await until(() => seen.cycles >= o.targets, o.warmSeconds * 1000 + 30_000); // sweep + first round done
+  await sleep(o.warmSeconds * 1000);
+  resetSeen();
+  const h = eld();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await sleep(o.seconds * 1000);
+  const cpu = cpuSeconds(process.cpuUsage(cpu0));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = {
+    tracerRequested: o.ebpf, tracerUp, targets: o.targets, seconds: wall, ops: seen.ops, failures: seen.failures,
+    cpuSeconds: cpu, cpuSecondsPer1000Ops: (cpu / seen.ops) * 1000, opsPerSecond: seen.ops / wall,
+    rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), eventLoopDelayMs: eldMs(h),
+  };
+  await rt.stop();
+  return r;
+}
+
+// ---- 3 + 4. scale (and the scrape, served from the largest run) --------------------------------
+async function scale(): Promise<Record<string, unknown>> {
+  const o = opts as { rgw: S3Endpoint; targets: number; intervalSeconds: number; slots: number; ebpf: boolean; scrape: boolean };
+  const schedule = o.intervalSeconds === 1 ? '* * * * * *' : `*/${o.intervalSeconds} * * * * *`;
+  const { rt, tracerUp } = await exporter(o.rgw, { targets: o.targets, name: `scale${o.targets}`, schedule, ebpf: o.ebpf });
+  // The start-up round (sweep + first cycle of every target within 2 s) is not steady state.
+  const firstRoundDone = await until(() => seen.cycles >= o.targets, o.intervalSeconds * 1000 * 3);
+  const startup = { drift: dist(msAll(seen.drift)), cycles: seen.cycles };
+  resetSeen();
+  const h = eld();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await sleep(o.slots * o.intervalSeconds * 1000);
+  const cpu = cpuSeconds(process.cpuUsage(cpu0));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const result = {
+    targets: o.targets, tracerUp, intervalSeconds: o.intervalSeconds, seconds: wall, firstRoundDone, startup,
+    cycles: seen.cycles, cyclesSkipped: seen.skipped, ops: seen.ops, failures: seen.failures, reasons: seen.reasons,
+    cpuSeconds: cpu, cpuCoreFraction: cpu / wall, cpuMsPerCycle: (cpu / Math.max(1, seen.cycles)) * 1000,
+    cpuSecondsPer1000Ops: seen.ops ? (cpu / seen.ops) * 1000 : undefined,
+    rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), eventLoopDelayMs: eldMs(h),
+    driftMs: dist(msAll(seen.drift)), cycleSeconds: dist(seen.cycleSeconds),
+  };
+  if (!o.scrape) {
+    await rt.stop();
+    return result;
+  }
+  // the parent scrapes from its own process while the cycles go on, then says done
+  const done = new Promise<void>((r) => process.on('message', (m: { type?: string }) => m.type === 'done' && r()));
+  await send({ type: 'result', ...result });
+  await send({ type: 'scrape-ready', url: `http://127.0.0.1:${rt.address.port}/metrics` });
+  await done;
+  await rt.stop();
+  return { scraped: true };
+}
+
+// ---- 2. truth of the numbers --------------------------------------------------------------------
+interface Sample { op: string; clientS: number; traceS: number; wireS?: number; serverS?: number; overheadS?: number }
+
+async function truth(): Promise<Record<string, unknown>> {
+  const o = opts as { rgw: S3Endpoint; proxies: { delayMs: number; url: string }[]; samples: number };
+  const log = logger('truth');
+  const registry = new Registry();
+  const tracer: WireTracer = await startWireTracer({ registry, logger: log, enabled: true });
+  const bucket = `bench-truth-${Date.now().toString(36)}`;
+  const key = 'obj-4KiB';
+  const body = Buffer.alloc(4096, 0x62);
+  const clientFor = (endpoint: string): TargetClient => {
+    const cfg = parseConfig(benchConfigYaml({ ...o.rgw, endpoint, targets: 1, name: 'truth', schedule: '*/10 * * * * *', ebpf: true }));
+    return createTargetClient(cfg.targets[0]!);
+  };
+  const direct = clientFor(o.rgw.endpoint);
+  await direct.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const perDelay: Record<string, unknown>[] = [];
+  try {
+    for (const p of o.proxies) {
+      const c = clientFor(p.url);
+      const samples: Sample[] = [];
+      const one = async (op: 'GetObject' | 'PutObject') => {
+        let wire: ReturnType<WireTracer['lastWire']>;
+        const traces: RequestTrace[] = [];
+        const scope = {
+          target: 'truth', operation: op, traces,
+          onTrace: (t: RequestTrace) => {
+            tracer.observe(t);
+            const w = tracer.lastWire();
+            if (w?.trace === t) wire = w;
+          },
+        };
+        // timed like the prober's own op(): the SDK call with the body consumed
+        const t0 = process.hrtime.bigint();
+        await withRequestScope(scope, async () => {
+          if (op === 'PutObject') {
+            await c.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
+          } else {
+            const r = await c.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+            await r.Body?.transformToByteArray();
+          }
+        });
+        const clientS = Number(process.hrtime.bigint() - t0) / 1e9;
+        const t = traces[traces.length - 1]!;
+        const w = wire?.wire;
+        return {
+          op, clientS, traceS: Number((t.endNs ?? t0) - t.startNs) / 1e9,
+          wireS: w?.wireSeconds, serverS: w?.phases.server, overheadS: w?.overheadSeconds,
+        } satisfies Sample;
+      };
+      for (let i = 0; i < 4; i++) await one(i % 2 ? 'GetObject' : 'PutObject'); // warm: connection open, JIT
+      for (let i = 0; i < o.samples * 2; i++) samples.push(await one(i % 2 ? 'GetObject' : 'PutObject'));
+      c.destroy();
+      const D = p.delayMs;
+      const ops: Record<string, unknown> = {};
+      for (const op of ['GetObject', 'PutObject']) {
+        const s = samples.filter((x) => x.op === op);
+        const def = <T>(xs: (T | undefined)[]) => xs.filter((x): x is T => x !== undefined);
+        const wired = s.filter((x) => x.wireS !== undefined);
+        ops[op] = {
+          samples: s.length, wireJoined: wired.length,
+          clientMinusDMs: dist(s.map((x) => x.clientS * 1000 - D)),
+          requestMinusDMs: dist(s.map((x) => x.traceS * 1000 - D)),
+          wireMinusDMs: dist(def(s.map((x) => ms(x.wireS))).map((x) => x - D)),
+          serverPhaseMs: dist(def(s.map((x) => ms(x.serverS)))),
+          serverMinusDMs: dist(def(s.map((x) => ms(x.serverS))).map((x) => x - D)),
+          // what the prober reports (SDK call, body read) beyond what the wire took
+          clientOverWireMs: dist(wired.map((x) => (x.clientS - x.wireS!) * 1000)),
+          // s3prober_client_overhead_seconds: the HTTP request's client time beyond the wire
+          requestOverheadMs: dist(def(s.map((x) => ms(x.overheadS)))),
+        };
+      }
+      perDelay.push({ delayMs: D, ops });
+    }
+  } finally {
+    await direct.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    await direct.s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    direct.destroy();
+    await tracer.close();
+  }
+  return { tracerUp: tracer.up || perDelay.some((d) => Object.values(d.ops as Record<string, { wireJoined: number }>).some((x) => x.wireJoined > 0)), perDelay };
+}
+
+// ---- 5. tracer throughput -----------------------------------------------------------------------
+async function throughput(): Promise<Record<string, unknown>> {
+  const o = opts as { echoUrl: string; concurrency: number[]; seconds: number };
+  const registry = new Registry();
+  const tracer = await startWireTracer({ registry, logger: logger('throughput'), enabled: true });
+  const counter = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+  const cfg = parseConfig(benchConfigYaml({ endpoint: o.echoUrl, accessKeyId: 'bench', secretAccessKey: 'bench', targets: 1, name: 'tp', schedule: '*/10 * * * * *', ebpf: true }));
+  const body = Buffer.alloc(4096, 0x63);
+  const onTrace = (t: RequestTrace) => tracer.observe(t);
+  const steps: Record<string, unknown>[] = [];
+  for (const kind of ['sdk', 'http'] as const) {
+    for (const c of o.concurrency) {
+      const client = createTargetClient(cfg.targets[0]!);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: c });
+      let i = 0;
+      const op = async (): Promise<void> => {
+        const operation = i++ % 2 ? 'GetObject' : 'PutObject';
+        const traces: RequestTrace[] = [];
+        await withRequestScope({ target: 'tp', operation, traces, onTrace }, async () => {
+          if (kind === 'http') {
+            // bare node:http: the tracer's ceiling without the SDK's own CPU cost per request
+            await new Promise<void>((res, rej) => {
+              const q = http.request(`${o.echoUrl}/b/k`, { agent, method: 'GET' }, (r) => { r.resume(); r.on('end', res); r.on('error', rej); });
+              q.on('error', rej);
+              q.end();
+            });
+          } else if (operation === 'PutObject') {
+            await client.s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: body, ContentLength: body.length }));
+          } else {
+            const r = await client.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }));
+            await r.Body?.transformToByteArray();
+          }
+        });
+      };
+      for (let w = 0; w < c; w++) await op(); // open the connections
+      const ev0 = await counter(WIRE_FAMILY_NAMES.ebpfEvents);
+      const dr0 = await counter(WIRE_FAMILY_NAMES.ebpfDropped);
+      const un0 = (await registry.getSingleMetric(WIRE_FAMILY_NAMES.unmatched)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+      const h = eld();
+      let ops = 0;
+      const t0 = process.hrtime.bigint();
+      const end = Date.now() + o.seconds * 1000;
+      const cpu0 = process.cpuUsage();
+      await Promise.all(Array.from({ length: c }, async () => {
+        while (Date.now() < end) {
+          await op();
+          ops++;
+        }
+      }));
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = cpuSeconds(process.cpuUsage(cpu0));
+      await sleep(50);
+      const un1 = (await registry.getSingleMetric(WIRE_FAMILY_NAMES.unmatched)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+      steps.push({
+        client: kind, concurrency: c, opsPerSecond: ops / wall, ops, cpuCoreFraction: cpu / wall,
+        events: (await counter(WIRE_FAMILY_NAMES.ebpfEvents)) - ev0, dropped: (await counter(WIRE_FAMILY_NAMES.ebpfDropped)) - dr0,
+        unmatched: un1 - un0, eventLoopDelayMs: eldMs(h),
+      });
+      h.disable();
+      client.destroy();
+      agent.destroy();
+    }
+  }
+  const up = tracer.up;
+  await tracer.close();
+  return { tracerUp: up, steps };
+}
+
+// ---- soak (issue 5) ----------------------------------------------------------------------------
+async function soak(): Promise<Record<string, unknown>> {
+  const o = opts as { rgw: S3Endpoint; proxyUrl: string; targets: number; cycles: number; warmCycles: number; timeout: string; ebpf: boolean };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const settle = async () => { gc?.(); await sleep(100); gc?.(); };
+  const fds0 = fdCount();
+  const { rt, tracerUp } = await exporter({ ...o.rgw, endpoint: o.proxyUrl }, {
+    targets: o.targets, name: 'soak', schedule: '* * * * * *', ebpf: o.ebpf, timeout: o.timeout, spread: 0.9,
+  });
+  const t0 = Date.now();
+  const samples: { t: number; cycles: number; rssMb: number; heapMb: number; fds: number }[] = [];
+  let maxFds = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    const fds = fdCount();
+    maxFds = Math.max(maxFds, fds);
+    samples.push({ t: (Date.now() - t0) / 1000, cycles: seen.cycles, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), fds });
+    if (samples.length % 30 === 0) void send({ type: 'progress', cycles: seen.cycles, rssMb: mb(m.rss), fds });
+  }, 1000);
+  await until(() => seen.cycles >= o.warmCycles, 3_600_000);
+  await settle();
+  const warm = { cycles: seen.cycles, rssMb: mb(process.memoryUsage().rss), heapMb: mb(process.memoryUsage().heapUsed), fds: fdCount(), atSeconds: (Date.now() - t0) / 1000 };
+  const h = eld();
+  const cycles0 = seen.cycles;
+  const ops0 = seen.ops;
+  await until(() => seen.cycles >= o.cycles, 24 * 3_600_000);
+  const loop = eldMs(h);
+  const atN = { cycles: seen.cycles, seconds: (Date.now() - t0) / 1000 };
+  const opsRun = seen.ops - ops0;
+  const reasons = { ...seen.reasons };
+  const failures = seen.failures;
+  const skipped = seen.skipped;
+  // faults off: let every target run clean cycles, which retry what earlier cycles could not remove
+  await send({ type: 'faults-off' });
+  await new Promise<void>((r) => process.on('message', (m: { type?: string }) => m.type === 'faults-off-done' && r()));
+  const c1 = seen.cycles;
+  await until(() => seen.cycles >= c1 + 2 * o.targets, 120_000);
+  await settle();
+  const end = { rssMb: mb(process.memoryUsage().rss), heapMb: mb(process.memoryUsage().heapUsed), fds: fdCount() };
+  const leftoverGauge = [...seen.leftovers.values()].reduce((a, b) => a + b, 0);
+  clearInterval(sampler);
+  await rt.stop();
+  const fdsAfterStop = fdCount();
+  // what is really left in the store, asked of RGW directly (not through the proxy)
+  const cfg = parseConfig(benchConfigYaml({ ...o.rgw, targets: 1, name: 'soak', schedule: '*/10 * * * * *', ebpf: false }));
+  const c = createTargetClient(cfg.targets[0]!);
+  const buckets = ((await c.s3.send(new ListBucketsCommand({}))).Buckets ?? []).filter((b) => b.Name?.startsWith('soak-'));
+  let objects = 0;
+  let uploads = 0;
+  for (const b of buckets) {
+    objects += (await c.s3.send(new ListObjectsV2Command({ Bucket: b.Name! }))).KeyCount ?? 0;
+    uploads += (await c.s3.send(new ListMultipartUploadsCommand({ Bucket: b.Name! }))).Uploads?.length ?? 0;
+  }
+  c.destroy();
+  return {
+    tracerUp, targets: o.targets, cyclesRequested: o.cycles, cycles: atN.cycles, secondsToN: atN.seconds,
+    cyclesMeasured: atN.cycles - cycles0, opsMeasured: opsRun, failures, reasons, cyclesSkipped: skipped, gcExposed: gc !== undefined,
+    warm, end, rssGrowthMb: end.rssMb - warm.rssMb, heapGrowthMb: end.heapMb - warm.heapMb,
+    fds: { beforeStart: fds0, warm: warm.fds, end: end.fds, max: maxFds, afterStop: fdsAfterStop },
+    eventLoopDelayMs: loop,
+    leftovers: { exporterGauge: leftoverGauge, bucketsInStore: buckets.length, objectsInStore: objects, uploadsInStore: uploads },
+    rssSamples: samples.filter((_, i) => i % 10 === 0).map((s) => [s.t, s.cycles, Number(s.rssMb.toFixed(1)), s.fds]),
+  };
+}
+
+// orphaned (the harness was killed): never keep probing on our own
+process.once('disconnect', () => process.exit(1));
+
+const modes: Record<string, () => Promise<Record<string, unknown>>> = { cost, scale, truth, throughput, soak };
+try {
+  const run = modes[mode];
+  if (!run) throw new Error(`unknown mode ${mode}`);
+  const r = await run();
+  await send({ type: 'result', ...r });
+  process.exit(0);
+} catch (e) {
+  await send({ type: 'error', message: (e as Error).stack ?? String(e) });
+  process.exit(1);
+}

@@ -1,0 +1,94 @@
+// The benchmark harness in its tiny --quick mode against the test RGW, so that it never rots.
+// It checks the structure and sanity of what the harness reports (every section there, numbers
+// finite and positive), never how fast anything was: figures belong to the bench, not to tests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProc } from '../support/proc.js';
+import { REPO_ROOT, testRgw } from '../support/rgw.js';
+
+type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the harness's JSON
+
+const positive = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x) && x > 0, `${what} = ${String(x)}`);
+const finite = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x) && x >= 0, `${what} = ${String(x)}`);
+
+test('npm run bench -- --quick: every section, sane figures, table and JSON', async () => {
+  const rgw = testRgw();
+  const dir = mkdtempSync(join(tmpdir(), 's3prober-bench-'));
+  try {
+    const out = join(dir, 'quick.json');
+    const r = await runProc(process.execPath, [join(REPO_ROOT, 'dist/bench/run.js'), '--quick', '--out', out], {
+      env: { ...process.env, S3PROBER_BENCH_ENDPOINT: rgw.endpoint, S3PROBER_BENCH_ACCESS_KEY: rgw.accessKeyId, S3PROBER_BENCH_SECRET_KEY: rgw.secretAccessKey },
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const title of ['1. Cost per operation', '2. Truth', '3. Scale', '4. Scrape', '5. Tracer throughput', 'Targets']) {
+      assert.ok(r.stdout.includes(title), `table "${title}" missing:\n${r.stdout}`);
+    }
+    const j = JSON.parse(readFileSync(out, 'utf8')) as J;
+    assert.equal(j.kind, 'bench');
+    assert.equal(j.quick, true);
+    positive(j.machine.nproc, 'machine.nproc');
+    assert.ok(j.machine.kernel && j.machine.node && j.machine.cpuModel);
+
+    // 1. cost: tracer off and on in their own processes
+    for (const mode of ['off', 'on']) {
+      const c = j.cost[mode];
+      positive(c.ops, `cost.${mode}.ops`);
+      positive(c.cpuSecondsPer1000Ops, `cost.${mode}.cpuSecondsPer1000Ops`);
+      positive(c.peakRssMb, `cost.${mode}.peakRssMb`);
+      assert.equal(c.failures, 0, `cost.${mode}: operations failed against a healthy RGW`);
+    }
+    positive(j.cost.cpuRatioOnOff, 'cost.cpuRatioOnOff');
+    const tracerUp = j.cost.on.tracerUp === true;
+
+    // 2. truth: one row per delay and operation, wire figures whenever the tracer is up
+    assert.deepEqual(j.truth.perDelay.map((d: J) => d.delayMs), [0, 10]);
+    for (const d of j.truth.perDelay) {
+      for (const op of ['GetObject', 'PutObject']) {
+        const x = d.ops[op];
+        assert.equal(x.samples, 10);
+        positive(x.clientMinusDMs.p50 + d.delayMs, `truth D=${d.delayMs} ${op} client`);
+        if (tracerUp) {
+          assert.equal(x.wireJoined, 10, `truth D=${d.delayMs} ${op}: every request joined to the wire`);
+          positive(x.serverPhaseMs.p50, `truth D=${d.delayMs} ${op} server phase`);
+          finite(x.clientOverWireMs.p99, `truth D=${d.delayMs} ${op} client over wire`);
+          // the proxy's delay shows up in the kernel's server phase
+          if (d.delayMs > 0) assert.ok(x.serverPhaseMs.p50 >= d.delayMs, `server phase ${x.serverPhaseMs.p50} ms < D ${d.delayMs}`);
+        }
+      }
+    }
+
+    // 3. scale: a row per target count, cycles ran, drift and loop delay measured
+    assert.deepEqual(j.scale.rows.map((x: J) => x.targets), [1, 3]);
+    for (const x of j.scale.rows) {
+      positive(x.cycles, `scale ${x.targets}: cycles`);
+      positive(x.cpuSeconds, `scale ${x.targets}: cpu`);
+      positive(x.rssMb, `scale ${x.targets}: rss`);
+      finite(x.driftMs.p99, `scale ${x.targets}: drift p99`);
+      finite(x.eventLoopDelayMs.p99, `scale ${x.targets}: event-loop delay p99`);
+      positive(x.driftMs.n, `scale ${x.targets}: drift samples (one per cycle start)`);
+    }
+
+    // 4. scrape of the largest run
+    assert.deepEqual(j.scrape.status, [200]);
+    positive(j.scrape.latencyMs.p50, 'scrape latency');
+    positive(j.scrape.bytes.p50, 'scrape size');
+    assert.ok(j.scrape.series > 100, `only ${j.scrape.series} series`);
+
+    // 5. tracer throughput: SDK and bare HTTP steps
+    assert.equal(j.throughput.steps.length, 4);
+    for (const s of j.throughput.steps) {
+      positive(s.opsPerSecond, `throughput ${s.client} x${s.concurrency}`);
+      if (tracerUp) positive(s.events, `throughput ${s.client} x${s.concurrency} kernel events`);
+    }
+
+    // verdicts: one per target of issue 6, each with a value
+    assert.ok(j.verdicts.length >= 8);
+    for (const v of j.verdicts) assert.ok(typeof v.target === 'string' && typeof v.value === 'string' && 'met' in v);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
