@@ -1,27 +1,18 @@
 // Degrades, never breaks: without privileges, without the addon, or switched off, the tracer is
 // down, s3prober_ebpf_up is 0, one log line says why, and requests still work.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { runChildTracer } from './support/run-child.js';
 import { metricValue, startTestTracer } from './support/tracer.js';
-
-const CHILD = resolve(fileURLToPath(import.meta.url), '..', 'support', 'child-tracer.js');
-
-function runChild(prefix: string[], mode: string): Record<string, unknown> {
-  const out = execFileSync(prefix[0]!, [...prefix.slice(1), process.execPath, CHILD, mode], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-  return JSON.parse(out.toString().trim().split('\n').pop()!) as Record<string, unknown>;
-}
 
 // root, but every capability dropped for the child and whatever it executes (a child running as
 // nobody would also need read access to this checkout, which CI clones may not grant)
 const NO_CAPS = ['setpriv', '--inh-caps=-all', '--bounding-set=-all'];
 
 test('a child without capabilities: the exporter keeps running with s3prober_ebpf_up 0 and one clear line', () => {
-  const r = runChild([...NO_CAPS], 'exporter') as { up: boolean; ebpfUp: number; statusCode: number; logs: Array<{ level: number; msg: string }> };
+  const r = runChildTracer(NO_CAPS, 'exporter') as { up: boolean; ebpfUp: number; statusCode: number; logs: Array<{ level: number; msg: string }> };
   assert.equal(r.up, false);
   assert.equal(r.ebpfUp, 0);
   assert.equal(r.statusCode, 200, 'the traced request itself worked');
@@ -32,7 +23,7 @@ test('a child without capabilities: the exporter keeps running with s3prober_ebp
 });
 
 test('past the pre-check, the kernel refuses an unprivileged open with EPERM and nothing crashes', () => {
-  const r = runChild([...NO_CAPS], 'raw-open');
+  const r = runChildTracer(NO_CAPS, 'raw-open');
   assert.deepEqual([r.loaded, r.opened, r.code], [true, false, 'EPERM'], JSON.stringify(r));
 });
 

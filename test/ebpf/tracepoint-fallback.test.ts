@@ -1,19 +1,14 @@
 // The last-resort hook set (classic tracepoints) needs tracefs, which is often not mounted: the
 // child gets its own mount namespace with tracefs mounted, so the host is left as it was.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const CHILD = resolve(fileURLToPath(import.meta.url), '..', 'support', 'child-tracer.js');
+import { runChildTracer } from './support/run-child.js';
 
 test('classic tracepoints measure a request like tp_btf does', () => {
-  const script = 'mount -t tracefs nodev /sys/kernel/tracing && exec "$0" "$1" exporter';
-  const out = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, CHILD], {
-    env: { ...process.env, S3PROBER_TEST_HOOKS: 'tracepoint' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000,
-  });
-  const r = JSON.parse(out.toString().trim().split('\n').pop()!) as {
+  const script = 'mount -t tracefs nodev /sys/kernel/tracing && exec "$0" "$@"';
+  const r = runChildTracer(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], 'exporter', {
+    ...process.env, S3PROBER_TEST_HOOKS: 'tracepoint',
+  }) as {
     up: boolean; status: { hooks?: string }; wire?: { phases: Record<string, number>; wireOperation?: { candidates: string[] } };
   };
   assert.equal(r.up, true, JSON.stringify(r));
