@@ -65,10 +65,15 @@ function ensureBaseImage(): void {
   const node = runOk('readlink', ['-f', process.execPath]).stdout.trim();
   const prefix = dirname(dirname(node)); // /usr or /usr/local
   copyFileSync(node, join(rootfs, 'usr', 'bin', 'node'));
+  // The target folder must exist, or cp makes npm's own folder into node_modules itself.
+  mkdirSync(join(rootfs, 'usr', 'lib', 'node_modules'), { recursive: true });
   runOk('cp', ['-a', join(prefix, 'lib', 'node_modules', 'npm'), join(rootfs, 'usr', 'lib', 'node_modules') + '/'], { timeout: 120_000 });
   runOk('ln', ['-sf', '../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr', 'bin', 'npm')]);
   runOk('ln', ['-sf', '../lib/node_modules/npm/bin/npx-cli.js', join(rootfs, 'usr', 'bin', 'npx')]);
-  if (existsSync(join(prefix, 'include', 'node'))) runOk('cp', ['-a', join(prefix, 'include', 'node'), join(rootfs, 'usr', 'include') + '/']);
+  if (existsSync(join(prefix, 'include', 'node'))) {
+    mkdirSync(join(rootfs, 'usr', 'include'), { recursive: true });
+    runOk('cp', ['-a', join(prefix, 'include', 'node'), join(rootfs, 'usr', 'include') + '/']);
+  }
   const localCas = '/usr/local/share/ca-certificates';
   if (existsSync(localCas)) {
     for (const f of readdirSync(localCas)) copyFileSync(join(localCas, f), join(rootfs, 'usr', 'local', 'share', 'ca-certificates', f));
