@@ -5,7 +5,7 @@
 #ifndef S3PROBER_H
 #define S3PROBER_H
 
-#define S3P_REQ_LEN 128 /* request line + start of headers (method, path, query) */
+#define S3P_REQ_LEN 248 /* request line (method, path, query): S3 keys make long lines; req_len is a __u8 */
 #define S3P_RESP_LEN 32 /* status line, HTTPS only (plain HTTP responses are not copied) */
 
 enum s3p_event_type {
@@ -54,8 +54,8 @@ struct s3p_exchange {
 	__u8 saddr[16];            /* 128 */
 	__u8 daddr[16];            /* 144 */
 	char req[S3P_REQ_LEN];     /* 160 */
-	char resp[S3P_RESP_LEN];   /* 288 */
-};                                 /* 320 */
+	char resp[S3P_RESP_LEN];   /* 408 */
+};                                 /* 440 */
 
 /* Indexes of the per-CPU counters in the `stats` map. */
 enum s3p_stat {

@@ -1,5 +1,5 @@
 // Turns a batch of ring-buffer records (one Buffer, records back to back) into objects.
-import { EV_CLOSE, EV_EXCHANGE, EXCHANGE_SIZE, F_IPV6, F_TLS, HEADER_SIZE, OFF } from './layout.js';
+import { EV_CLOSE, EV_EXCHANGE, EXCHANGE_SIZE, F_IPV6, F_TLS, HEADER_SIZE, OFF, REQ_LEN } from './layout.js';
 
 /** One snapshot of one HTTP exchange on one socket, as the kernel saw it (times: CLOCK_MONOTONIC ns, 0n = not seen). */
 export interface KernelExchange {
@@ -69,7 +69,7 @@ export function decodeExchange(buf: Buffer, o: number): KernelExchange {
     localPort: buf.readUInt16LE(o + OFF.sport),
     remotePort: buf.readUInt16LE(o + OFF.dport),
     remoteAddress: address(buf, o + OFF.daddr, (flags & F_IPV6) !== 0),
-    request: buf.toString('latin1', o + OFF.req, o + OFF.req + Math.min(reqLen, 128)),
+    request: buf.toString('latin1', o + OFF.req, o + OFF.req + Math.min(reqLen, REQ_LEN)),
     response: buf.toString('latin1', o + OFF.resp, o + OFF.resp + Math.min(respLen, 32)),
   };
 }

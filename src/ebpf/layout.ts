@@ -1,8 +1,8 @@
 // Byte layout of the kernel's event records (bpf/s3prober.h). Little-endian, fixed offsets; the
 // layout test checks every value here against offsetof() compiled into the addon.
 export const HEADER_SIZE = 24;
-export const EXCHANGE_SIZE = 320;
-export const REQ_LEN = 128;
+export const EXCHANGE_SIZE = 440;
+export const REQ_LEN = 248;
 export const RESP_LEN = 32;
 
 export const EV_EXCHANGE = 1;
@@ -40,5 +40,5 @@ export const OFF = {
   saddr: 128,
   daddr: 144,
   req: 160,
-  resp: 288,
+  resp: 408,
 } as const;

@@ -86,6 +86,8 @@ export class KernelWireTracer implements WireTracer {
       // byte: pull it now instead of waiting for the next loop iteration
       this.native.drain();
       const exchanges = this.store.take(trace.localPort, trace.remotePort, trace.startNs, trace.endNs ?? process.hrtime.bigint());
+      // The prober's housekeeping (cleanup, sweeps): its exchanges are claimed, not measured.
+      if (trace.measured === false) return;
       if (!exchanges.length) {
         this.families.unmatched.inc({ side: 'client' });
         return;

@@ -67,6 +67,9 @@ class Cycle {
     const t0 = process.hrtime.bigint();
     try {
       await this.retryLeftovers();
+      // Every cycle measures a cold start (connect, TLS handshake, certificate) on its first
+      // request; the rest of the cycle runs warm on kept-alive connections.
+      this.o.client.closeIdleConnections();
       await this.steps();
     } finally {
       await this.cleanup();
@@ -316,7 +319,7 @@ class Cycle {
   /** Unmeasured removal with its own deadline: cleanup must work even during shutdown. */
   private async quiet(fn: (signal: AbortSignal) => Promise<unknown>): Promise<boolean> {
     try {
-      await fn(AbortSignal.timeout(this.o.timeoutMs));
+      await housekeeping(this.t.name, this.o.observer, () => fn(AbortSignal.timeout(this.o.timeoutMs)));
       return true;
     } catch {
       return false;
@@ -370,6 +373,12 @@ class Cycle {
       if (ok) this.o.leftovers.remove(l);
     }
   }
+}
+
+/** Runs requests that are not measurements (cleanup, sweeps) in a scope that says so: the wire
+ *  tracer still claims their exchanges, nothing is recorded as an operation. */
+export function housekeeping<T>(target: string, observer: CycleObserver | undefined, fn: () => Promise<T>): Promise<T> {
+  return withRequestScope({ target, operation: 'housekeeping', traces: [], measured: false, onTrace: observer?.onTrace?.bind(observer) }, fn);
 }
 
 /** Failures that happen before a request reaches the server. */

@@ -6,9 +6,20 @@ import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TargetConfig } from '../config/schema.js';
+import { markRequestStart } from './instrument.js';
+
+/** The SDK's handler, stamping each request's start right before it is issued. */
+class StampingHttpHandler extends NodeHttpHandler {
+  override handle(...args: Parameters<NodeHttpHandler['handle']>): ReturnType<NodeHttpHandler['handle']> {
+    markRequestStart();
+    return super.handle(...args);
+  }
+}
 
 export interface TargetClient {
   s3: S3Client;
+  /** Closes idle keep-alive connections: the next request connects (and handshakes) anew. */
+  closeIdleConnections(): void;
   destroy(): void;
 }
 
@@ -37,10 +48,15 @@ export function createTargetClient(target: TargetConfig): TargetClient {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     expectContinueHeader: false,
-    requestHandler: new NodeHttpHandler({ httpAgent, httpsAgent }),
+    requestHandler: new StampingHttpHandler({ httpAgent, httpsAgent }),
   });
   return {
     s3,
+    closeIdleConnections() {
+      for (const agent of [httpAgent, httpsAgent]) {
+        for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+      }
+    },
     destroy() {
       s3.destroy();
       httpAgent.destroy();

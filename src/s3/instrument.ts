@@ -17,6 +17,11 @@ export interface RequestScope {
   onTrace?: (trace: RequestTrace) => void;
   /** Called with the peer certificate's notAfter on every new TLS connection. */
   onCertificate?: (notAfter: Date) => void;
+  /** False for requests that are not a measurement (cleanup, sweeps): traced so the wire tracer
+   *  can claim their exchanges, but never recorded as an operation. */
+  measured?: boolean;
+  /** Set by markRequestStart() just before the SDK's handler issues the request. */
+  pendingStartNs?: bigint;
 }
 
 const als = new AsyncLocalStorage<RequestScope>();
@@ -31,6 +36,14 @@ export function withRequestScope<T>(scope: RequestScope, fn: () => Promise<T>): 
 }
 
 const now = () => process.hrtime.bigint();
+
+/** Stamps the start of the request about to be issued in the current scope. Node publishes
+ *  http.client.request.start only at end() (Node 20), when a reused socket may already carry the
+ *  request: the handler stamps first so the client window always encloses the wire's. */
+export function markRequestStart(): void {
+  const scope = als.getStore();
+  if (scope) scope.pendingStartNs = now();
+}
 const secs = (a: bigint, b: bigint) => Number(b - a) / 1e9;
 
 function reportCertificate(s: TLSSocket, scope: RequestScope): void {
@@ -49,11 +62,13 @@ function onRequestStart({ request }: { request: ClientRequest }): void {
     method: request.method,
     protocol: request.protocol === 'https:' ? 'https:' : 'http:',
     reused: false,
-    startNs: now(),
+    startNs: scope.pendingStartNs ?? now(),
     phases: {},
     bytesSent: 0,
     bytesReceived: 0,
   };
+  scope.pendingStartNs = undefined;
+  if (scope.measured === false) trace.measured = false;
   scope.traces.push(trace);
   // Marks of the connection set-up; `ready` is when the request could start flowing.
   let lookupNs: bigint | undefined;

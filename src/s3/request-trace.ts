@@ -25,4 +25,6 @@ export interface RequestTrace {
   bytesSent: number;
   bytesReceived: number;
   error?: string;
+  /** False for the prober's own housekeeping (cleanup, sweeps): not an operation sample. */
+  measured?: boolean;
 }

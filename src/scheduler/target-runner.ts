@@ -1,7 +1,7 @@
 // The long-lived state of one target: its client, its leftovers and whether a cycle is running.
 import type { Logger } from 'pino';
 import type { TargetConfig } from '../config/schema.js';
-import { runCycle } from '../probes/cycle.js';
+import { housekeeping, runCycle } from '../probes/cycle.js';
 import { LeftoverStore } from '../probes/leftovers.js';
 import type { CycleObserver, CycleResult } from '../probes/result.js';
 import { createTargetClient, type TargetClient } from '../s3/client.js';
@@ -52,7 +52,8 @@ export class TargetRunner {
   private async sweepOnce(): Promise<void> {
     if (this.swept) return;
     this.swept = true;
-    const r = await sweep(this.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.target.timeout ?? this.timeoutMs });
+    const r = await housekeeping(this.target.name, this.observer, () =>
+      sweep(this.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.target.timeout ?? this.timeoutMs }));
     if (r.buckets.length || r.keys || r.uploads) {
       this.logger.info({ target: this.target.name, buckets: r.buckets.length, keys: r.keys, uploads: r.uploads }, 'removed what an earlier run left behind');
     }
