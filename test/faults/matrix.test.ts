@@ -44,6 +44,26 @@ describe('fault matrix against RGW', () => {
     await proxy.close();
   });
 
+  test('added latency below the deadline: measured, not failed; above it: timeout', async () => {
+    const target = testTarget({ endpoint: proxy.url, objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'fmlat' } } });
+    const client = createTargetClient(target);
+    try {
+      proxy.setFault({ kind: 'delay', ms: 300, match: { operation: 'GetObject' } });
+      const slow = await runCycle({ target, client, timeoutMs: TIMEOUT_MS, leftovers: new LeftoverStore(), logger });
+      assert.equal(slow.success, true);
+      const get = slow.operations.find((o) => o.operation === 'GetObject')!;
+      assert.ok(get.durationSeconds! >= 0.3 && get.durationSeconds! < TIMEOUT_MS / 1000, `GetObject took ${get.durationSeconds}s`);
+      assert.ok(slow.operations.filter((o) => o.operation === 'PutObject').every((o) => o.durationSeconds! < 0.3), 'only the delayed operation is slow');
+      proxy.setFault({ kind: 'delay', ms: TIMEOUT_MS + 500, match: { operation: 'GetObject' } });
+      const late = await runCycle({ target, client, timeoutMs: TIMEOUT_MS, leftovers: new LeftoverStore(), logger });
+      assert.deepEqual(late.operations.filter((o) => o.outcome === 'failure').map((o) => `${o.operation}:${o.reason}`), ['GetObject:timeout']);
+      assert.equal(late.leftovers, 0);
+    } finally {
+      proxy.setFault(null);
+      client.destroy();
+    }
+  });
+
   for (const [i, c] of CASES.entries()) {
     test(c.name, async () => {
       const prefix = `fm${i}`;
