@@ -54,7 +54,8 @@ export interface Child {
   /** Next IPC message of the given type (or a rejection if the child exits first). */
   next<T = Record<string, unknown>>(type: string, timeoutMs?: number): Promise<T>;
   send(msg: unknown): void;
-  stop(): Promise<void>;
+  /** Waits up to graceMs for the child to exit by itself (a worker writing its CPU profile), then TERM, then KILL. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** A node script of dist/bench as a child with IPC, optionally behind a `taskset` prefix. */
@@ -104,9 +105,10 @@ export function startChild(script: string, args: string[], opts: { pin?: string[
       });
     },
     send(msg) { if (proc.connected) proc.send(msg as object); },
-    async stop() {
+    async stop(graceMs = 0) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+      if (graceMs > 0 && await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(() => r(false), graceMs))])) return;
       proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       await gone;

@@ -5,6 +5,7 @@
 //
 //   node dist/bench/run.js [--quick] [--sections cost,truth,scale,scrape,throughput] [--out FILE]
 //   node dist/bench/run.js soak [--cycles 10000] [--targets 20] [--out FILE]
+//   --profile: V8 CPU profile of each measured worker in bench/results/profiles/
 // See bench/README.md for what each figure means.
 import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ const { values: args, positionals } = parseArgs({
     targets: { type: 'string' },
     endpoint: { type: 'string' },
     'no-ebpf': { type: 'boolean', default: false },
+    // V8 CPU profiles of every measured worker, in bench/results/profiles (for finding a missed target's cause)
+    profile: { type: 'boolean', default: false },
   },
 });
 const SOAK = positionals[0] === 'soak';
@@ -65,7 +68,8 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
 }
 
 async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = []): Promise<Child> {
-  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs });
+  const prof = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
+  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs: [...prof, ...nodeArgs] });
 }
 
 async function run1(mode: string, o: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -74,7 +78,7 @@ async function run1(mode: string, o: Record<string, unknown>): Promise<Record<st
     const { type: _t, ...r } = await w.next('result');
     return r;
   } finally {
-    await w.stop();
+    await w.stop(10_000);
   }
 }
 
@@ -175,7 +179,7 @@ async function sectionScale(rgw: S3Endpoint, doScale: boolean, doScrape: boolean
         w.send({ type: 'done' });
       }
     } finally {
-      await w.stop();
+      await w.stop(10_000);
     }
   }
   let linear: R | undefined;
@@ -243,7 +247,7 @@ async function soak(rgw: S3Endpoint): Promise<R> {
     const stats = await proxy.child.next<R>('stats');
     return { ...r, proxy: { requests: stats.requests, faulted: stats.faulted }, faults: faults.map((x) => x.kind) };
   } finally {
-    await w.stop();
+    await w.stop(10_000);
     await proxy.child.stop();
   }
 }

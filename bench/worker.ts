@@ -71,6 +71,11 @@ const msAll = (xs: number[]) => xs.map((x) => x * 1000);
 const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 const mb = (bytes: number) => bytes / 1048576;
 const fdCount = () => readdirSync('/proc/self/fd').length;
+/** Where the RSS goes: V8 heap, off-heap (Buffers), the rest is code, stacks, allocator slack. */
+const memory = () => {
+  const m = process.memoryUsage();
+  return { rssMb: mb(m.rss), heapTotalMb: mb(m.heapTotal), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+};
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 function logger(name: string) {
@@ -116,7 +121,7 @@ async function cost(): Promise<Record<string, unknown>> {
   const r = {
     tracerRequested: o.ebpf, tracerUp, targets: o.targets, seconds: wall, ops: seen.ops, failures: seen.failures,
     cpuSeconds: cpu, cpuSecondsPer1000Ops: (cpu / seen.ops) * 1000, opsPerSecond: seen.ops / wall,
-    rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), eventLoopDelayMs: eldMs(h),
+    rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), eventLoopDelayMs: eldMs(h), memory: memory(),
   };
   await rt.stop();
   return r;
@@ -143,7 +148,7 @@ async function scale(): Promise<Record<string, unknown>> {
     cpuSeconds: cpu, cpuCoreFraction: cpu / wall, cpuMsPerCycle: (cpu / Math.max(1, seen.cycles)) * 1000,
     cpuSecondsPer1000Ops: seen.ops ? (cpu / seen.ops) * 1000 : undefined,
     rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), eventLoopDelayMs: eldMs(h),
-    driftMs: dist(msAll(seen.drift)), cycleSeconds: dist(seen.cycleSeconds),
+    driftMs: dist(msAll(seen.drift)), cycleSeconds: dist(seen.cycleSeconds), memory: memory(),
   };
   if (!o.scrape) {
     await rt.stop();
