@@ -28,6 +28,10 @@ export function createTargetClient(target: TargetConfig): TargetClient {
   const httpAgent = new http.Agent(agentOpts);
   const httpsAgent = new https.Agent({
     ...agentOpts,
+    // No TLS session resumption: each cycle's first request does a full handshake, which is the
+    // cold start worth timing, and shows the certificate the endpoint serves now (a resumed
+    // session has none, and would hide a rotated certificate).
+    maxCachedSessions: 0,
     ca: target.tls.caFile ? readFileSync(target.tls.caFile) : undefined,
     rejectUnauthorized: !target.tls.insecureSkipVerify,
     servername: target.tls.serverName,

@@ -59,6 +59,28 @@ describe('TLS targets', () => {
     assert.ok(certsSeen[0]!.getTime() > Date.now(), 'a valid certificate expires in the future');
   });
 
+  test('every cycle starts with a full handshake: certificate seen and TLS timed each cycle', async () => {
+    const p = await httpsProxy('server');
+    const target = testTarget({ endpoint: p.url, objectSizes: ['4KiB'], extra: { tls: { caFile: certs.ca.certPath } } });
+    const client = createTargetClient(target);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const traces: RequestTrace[] = [];
+        const seen: Date[] = [];
+        const r = await runCycle({
+          target, client, timeoutMs: 5000, leftovers: new LeftoverStore(), logger,
+          observer: { onTrace: (t) => traces.push(t), onCertificate: (_t, d) => seen.push(d) },
+        });
+        assert.equal(r.success, true);
+        assert.equal(traces[0]!.reused, false, `cycle ${i}: the first request opens a new connection`);
+        assert.ok(traces[0]!.phases.tls! > 0, `cycle ${i}: TLS handshake timed`);
+        assert.ok(seen.length >= 1, `cycle ${i}: certificate seen (no session resumption)`);
+      }
+    } finally {
+      client.destroy();
+    }
+  });
+
   test('untrusted certificate: reason tls on the first call, nothing else attempted blindly', async () => {
     const p = await httpsProxy('untrusted');
     const { r } = await cycle(p.url, { caFile: certs.ca.certPath });
