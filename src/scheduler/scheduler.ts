@@ -30,10 +30,11 @@ export class Scheduler {
 
   constructor(private readonly o: SchedulerOptions) {}
 
-  /** Starts the schedule and runs a first cycle of every target right away (staggered). */
+  /** Starts the schedule and runs a first round right away, spread like every later round (the
+   *  first target starts at once; crowding all first cycles together made start-up drift). */
   start(): void {
     this.task = cron.schedule(this.o.schedule, (ctx) => this.slot(ctx.date), { name: 's3prober', noOverlap: false });
-    this.plan(Date.now(), Math.min(this.intervalMs(), 2000));
+    this.plan(Date.now(), this.intervalMs() * this.o.spread);
   }
 
   /** The schedule's current interval, from its next two runs. */
