@@ -341,14 +341,13 @@ class Cycle {
   }
 
   private async cleanup(): Promise<void> {
-    const ownBucket = this.t.bucket.mode === 'ephemeral';
     if (this.mayExist.size || this.openUploads.size) await this.removeRemainingKeys();
-    for (const key of this.mayExist) this.o.leftovers.add({ bucket: this.bucket, key, ownedBucket: ownBucket });
-    for (const key of this.openUploads.keys()) this.o.leftovers.add({ bucket: this.bucket, key, ownedBucket: ownBucket });
-    if (ownBucket && this.bucketMayExist) {
+    for (const key of this.mayExist) this.o.leftovers.add({ bucket: this.bucket, key });
+    for (const key of this.openUploads.keys()) this.o.leftovers.add({ bucket: this.bucket, key });
+    if (this.t.bucket.mode === 'ephemeral' && this.bucketMayExist) {
       const gone = this.mayExist.size === 0 && (await this.quiet((signal) =>
         this.o.client.s3.send(new DeleteBucketCommand({ Bucket: this.bucket }), { abortSignal: signal }).catch(notFoundIsGone)));
-      if (!gone) this.o.leftovers.add({ bucket: this.bucket, ownedBucket: true });
+      if (!gone) this.o.leftovers.add({ bucket: this.bucket });
     }
     if (this.o.leftovers.size) this.o.logger.warn({ target: this.t.name, leftovers: this.o.leftovers.size }, 'objects or buckets could not be removed; retrying next cycle');
   }

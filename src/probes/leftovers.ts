@@ -1,10 +1,8 @@
 // What a cycle could not remove. Kept per target and retried at the start of every cycle.
 export interface Leftover {
   bucket: string;
-  /** Absent for the bucket itself. */
+  /** Absent for the bucket itself (an ephemeral bucket, removed once its keys are gone). */
   key?: string;
-  /** An ephemeral bucket we created: remove it once its keys are gone. */
-  ownedBucket?: boolean;
 }
 
 export class LeftoverStore {

@@ -29,8 +29,12 @@ export function ephemeralBucketName(prefix: string, target: string, id: string):
   return `${prefix}-${targetTag(target)}-${id}`;
 }
 
-/** Key prefix of one cycle: <keyPrefix><target>/<cycle id>/ */
+/** Where all of a target's keys live: <keyPrefix>/<target>/ (the sweep's scope in a fixed bucket). */
+export function targetKeyPrefix(keyPrefix: string, target: string): string {
+  return `${keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`}${target}/`;
+}
+
+/** Key prefix of one cycle: <keyPrefix>/<target>/<cycle id>/ */
 export function cycleKeyPrefix(keyPrefix: string, target: string, id: string): string {
-  const base = keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`;
-  return `${base}${target}/${id}/`;
+  return `${targetKeyPrefix(keyPrefix, target)}${id}/`;
 }

@@ -6,7 +6,7 @@ import {
   ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
-import { cycleTime, targetTag } from './naming.js';
+import { cycleTime, targetKeyPrefix, targetTag } from './naming.js';
 
 export interface SweepResult {
   buckets: string[];
@@ -27,10 +27,6 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function ownBucketPattern(prefix: string, target: string): RegExp {
   return new RegExp(`^${esc(prefix)}-${targetTag(target)}-\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
-}
-
-export function targetKeyPrefix(t: TargetConfig): string {
-  return `${t.keyPrefix.endsWith('/') ? t.keyPrefix : `${t.keyPrefix}/`}${t.name}/`;
 }
 
 export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {
@@ -65,7 +61,7 @@ export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Pro
     }
   } else {
     // Keys are <keyPrefix><target>/<cycle id>/...: the cycle id's time decides the age.
-    await emptyPrefix(s3, t.bucket.name, targetKeyPrefix(t), oldEnough, res, signal, note);
+    await emptyPrefix(s3, t.bucket.name, targetKeyPrefix(t.keyPrefix, t.name), oldEnough, res, signal, note);
   }
   return res;
 }
