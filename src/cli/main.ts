@@ -39,16 +39,15 @@ function logWarnings(logger: Logger): void {
 async function run(opts: { config?: string; listen?: string; logLevel?: string; webConfig?: string }): Promise<void> {
   let logger = createLogger((opts.logLevel as 'info') ?? 'info');
   logWarnings(logger);
-  const webFile = opts.webConfig ?? process.env.S3PROBER_WEB_CONFIG;
-  const web = webFile ? await loadWebConfig(webFile).catch(fail) : undefined;
-  const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
+  const web = opts.webConfig ? await loadWebConfig(opts.webConfig).catch(fail) : undefined;
+  const { config, local } = await resolveConfig(opts.config, logger).catch(fail);
   if (!opts.logLevel && config.logLevel !== 'info') {
     logger = createLogger(config.logLevel);
     logWarnings(logger);
   }
   let rt: ProberRuntime;
   try {
-    rt = await ProberRuntime.start({ config, configFile: opts.config ?? process.env.S3PROBER_CONFIG, listen: opts.listen, web, logger });
+    rt = await ProberRuntime.start({ config, configFile: opts.config, listen: opts.listen, web, logger });
   } catch (e) {
     await local?.stop();
     fail(e);
@@ -86,6 +85,11 @@ async function run(opts: { config?: string; listen?: string; logLevel?: string; 
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** --config, which $S3PROBER_CONFIG also sets (e.g. in a container). */
+function configOption(description: string): Option {
+  return new Option('-c, --config <file>', description).env('S3PROBER_CONFIG');
+}
+
 const program = new Command()
   .name('s3prober')
   .description('Active synthetic S3 prober and Prometheus exporter')
@@ -95,20 +99,20 @@ const program = new Command()
 program
   .command('run', { isDefault: true })
   .description('run the exporter (probes every target on the schedule, serves /metrics)')
-  .option('-c, --config <file>', 'YAML config file (default: $S3PROBER_CONFIG, else the embedded local RGW)')
+  .addOption(configOption('YAML config file (default: the embedded local RGW)'))
   .option('-l, --listen <host:port>', 'listen address, overrides the config (default 0.0.0.0:9340)')
-  .option('--web-config <file>', 'TLS and basic auth for the endpoints, exporter-toolkit format (default: $S3PROBER_WEB_CONFIG)')
+  .addOption(new Option('--web-config <file>', 'TLS and basic auth for the endpoints, exporter-toolkit format').env('S3PROBER_WEB_CONFIG'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
   .action(run);
 
 program
   .command('once')
   .description('run one cycle per target, print a table, exit 0 if every operation succeeded')
-  .option('-c, --config <file>', 'YAML config file (default: the embedded local RGW)')
+  .addOption(configOption('YAML config file (default: the embedded local RGW)'))
   .action(async (opts: { config?: string }) => {
     const logger = createLogger('warn', process.stderr);
     logWarnings(logger);
-    const { config, local } = await resolveConfig(opts.config ?? process.env.S3PROBER_CONFIG, logger).catch(fail);
+    const { config, local } = await resolveConfig(opts.config, logger).catch(fail);
     let ok = false;
     try {
       ok = await runOnce(config, logger);
@@ -123,10 +127,10 @@ program
 program
   .command('cleanup')
   .description("remove what the prober left under its own prefixes (ephemeral buckets, keys), nothing else")
-  .option('-c, --config <file>', 'YAML config file (default: $S3PROBER_CONFIG)')
+  .addOption(configOption('YAML config file'))
   .option('--older-than <duration>', 'only what is at least this old, e.g. 1h (default: everything)', '0s')
   .action(async (opts: { config?: string; olderThan: string }) => {
-    const file = opts.config ?? process.env.S3PROBER_CONFIG;
+    const file = opts.config;
     if (!file) fail(new ConfigError('cleanup needs --config FILE (or S3PROBER_CONFIG)'));
     const olderThanMs = parseDuration(opts.olderThan);
     if (olderThanMs === undefined) fail(new ConfigError(`--older-than: expected a duration such as "1h", got ${JSON.stringify(opts.olderThan)}`));

@@ -12,14 +12,12 @@ type Labels = Record<string, string>;
 export class MetricsRecorder {
   readonly registry = new Registry();
   readonly families: ProberFamilies;
-  /** Label names every target-scoped family starts with: target, then the union of extra labels. */
-  readonly targetLabelNames: string[];
   private readonly base = new Map<string, Labels>();
 
   constructor(config: Config) {
     const extra = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
-    this.targetLabelNames = ['target', ...extra];
-    this.families = createFamilies(this.registry, this.targetLabelNames);
+    // Every target-scoped family starts with target, then the union of the targets' extra labels.
+    this.families = createFamilies(this.registry, ['target', ...extra]);
     for (const t of config.targets) this.addTarget(t, extra);
   }
 
