@@ -1,6 +1,9 @@
 // Server-side helpers of the bench, each in its own process so their CPU, memory and event loop are
 // never charged to the prober being measured:
-//   servers.js proxy UPSTREAM [delayMs]   the test fault proxy; faults set over IPC ({type:'fault', fault})
+//   servers.js proxy UPSTREAM [delayMs]   the test fault proxy; faults set over IPC ({type:'faults', faults});
+//                                         {type:'exchanges'} answers with the exchanges it recorded since
+//                                         the last ask, and clears them (the truth section's ground truth;
+//                                         monotonic ns as decimal strings: IPC is JSON, no BigInt)
 //   servers.js echo                       a minimal S3-ish HTTP server (4 KiB GET body, empty PUT answer)
 // Each sends {type:'ready', url, port} once listening.
 import http from 'node:http';
@@ -20,6 +23,16 @@ if (mode === 'proxy') {
       send({ type: 'faults-set' });
     } else if (m.type === 'stats') {
       send({ type: 'stats', requests: proxy.stats.requests, faulted: proxy.stats.faulted });
+    } else if (m.type === 'exchanges') {
+      const { exchanges, dropped } = proxy.takeExchanges();
+      const str = (x: bigint | undefined) => (x === undefined ? undefined : x.toString());
+      send({
+        type: 'exchanges', dropped,
+        exchanges: exchanges.map((x) => ({
+          ...x, headNs: str(x.headNs), requestInNs: str(x.requestInNs), upstreamNs: str(x.upstreamNs),
+          holdNs: str(x.holdNs), firstByteOutNs: str(x.firstByteOutNs),
+        })),
+      });
     }
   });
   process.once('SIGTERM', () => void proxy.close().then(() => process.exit(0)));

@@ -66,12 +66,43 @@ export interface FaultProxyStats {
   log: { method: string; path: string; operation: string; fault?: Fault['kind'] }[];
 }
 
+/** One exchange as the proxy saw it: the bench's ground truth for what the server side took, so
+ *  the tracer's kernel figures are compared with measured times, not with a nominal delay (a
+ *  setTimeout fires late, RGW takes its own time). Times are process.hrtime.bigint(), i.e.
+ *  CLOCK_MONOTONIC: the clock of the client's RequestTrace and of the kernel tracer. */
+export interface ProxyExchange {
+  /** The client socket's remote port as the proxy sees it = the client's local port. */
+  clientPort: number;
+  /** Which client connection (accept order, 1-based) and which request on it (1-based):
+   *  keep-alive carries several requests per socket, and a port may be reused later. */
+  connection: number;
+  seq: number;
+  method: string;
+  operation: string;
+  fault?: Fault['kind'];
+  /** The request head was parsed (the handler ran): right after the socket read that carried it. */
+  headNs: bigint;
+  /** The whole request was read from the client socket (headNs if it came in the head's read);
+   *  undefined if it never was. Late by the proxy's own wake-up, as any user-space stamp is. */
+  requestInNs?: bigint;
+  /** The upstream's response head arrived (undefined if none: faults answered by the proxy, errors). */
+  upstreamNs?: bigint;
+  /** The hold the proxy really added before answering (a delay fault's timer as it fired), 0n without. */
+  holdNs: bigint;
+  /** The proxy handed the first response bytes (head) to the client socket (the write syscall
+   *  follows in the same tick); undefined if never. */
+  firstByteOutNs?: bigint;
+}
+
 export interface FaultProxy {
   url: string;
   port: number;
   /** Replace the active faults; the first whose match accepts a request applies. null: pass through. */
   setFault(fault: Fault | Fault[] | null): void;
   stats: FaultProxyStats;
+  /** The exchanges recorded since the last call, oldest first, and clears them. At most the newest
+   *  MAX_EXCHANGES are kept (a long soak must not grow the proxy); `dropped` counts the older ones. */
+  takeExchanges(): { exchanges: ProxyExchange[]; dropped: number };
   /** Stop listening and destroy every client and upstream socket. */
   close(): Promise<void>;
 }
@@ -82,6 +113,9 @@ export interface FaultProxyOptions {
   host?: string;
   port?: number;
 }
+
+const MAX_EXCHANGES = 10_000;
+const now = () => process.hrtime.bigint();
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect']);
 
@@ -126,6 +160,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let faults: Fault[] = [];
   const used = new Map<Fault, number>();
   const sockets = new Set<net.Socket>();
+  // per client connection: accept order and how many requests it carried (keys the exchanges)
+  const conns = new WeakMap<object, { id: number; requests: number }>();
+  let exchanges: ProxyExchange[] = [];
+  let dropped = 0;
   const stats: FaultProxyStats = {
     requests: 0, faulted: 0, byOperation: {}, connections: 0, log: [],
     get openConnections() { return sockets.size; },
@@ -156,10 +194,40 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     if (fault) stats.faulted++;
     stats.log.push({ method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}) });
     if (stats.log.length > 1000) stats.log.shift();
-    handle(req, res, info, fault).catch(() => { res.destroy(); });
+    handle(req, res, info, record(req, res, info, fault), fault).catch(() => { res.destroy(); });
   };
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo, fault?: Fault) {
+  /** Starts the exchange's record. First byte out: the response's public write methods (every path
+   *  through handle() answers with one of them, and the head goes out with the first). */
+  function record(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo, fault?: Fault): ProxyExchange {
+    const conn = conns.get(req.socket);
+    if (conn) conn.requests++;
+    const x: ProxyExchange = {
+      clientPort: req.socket.remotePort ?? 0, connection: conn?.id ?? 0, seq: conn?.requests ?? 0,
+      method: info.method, operation: info.operation, ...(fault ? { fault: fault.kind } : {}),
+      headNs: now(), holdNs: 0n,
+    };
+    // The parser reads the rest of this socket read (a body sent with the head) only after this
+    // handler returns, and 'end' waits for the handler's own work: a request complete by the next
+    // tick came in with its head, whose stamp is the read's. Otherwise its end came in a later read.
+    process.nextTick(() => {
+      if (req.complete) x.requestInNs = x.headNs;
+      else req.once('end', () => { x.requestInNs = now(); });
+    });
+    const out = res as unknown as Record<'write' | 'end' | 'flushHeaders', (...a: unknown[]) => unknown>;
+    for (const m of ['write', 'end', 'flushHeaders'] as const) {
+      const orig = out[m];
+      out[m] = function (this: unknown, ...a: unknown[]) {
+        if (x.firstByteOutNs === undefined && !res.destroyed) x.firstByteOutNs = now();
+        return orig.apply(this, a);
+      };
+    }
+    exchanges.push(x);
+    if (exchanges.length > MAX_EXCHANGES) { exchanges.shift(); dropped++; }
+    return x;
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo, x: ProxyExchange, fault?: Fault) {
     switch (fault?.kind) {
       case 'stall':
         if (fault.drainRequest !== false) req.resume();
@@ -204,8 +272,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return undefined;
     });
     if (!upRes) return;
+    x.upstreamNs = now();
     upRes.on('error', () => res.destroy());
-    if (fault?.kind === 'delay') await sleep(fault.ms);
+    if (fault?.kind === 'delay') {
+      // what the timer really held, not the nominal ms: setTimeout fires late, by a load-dependent amount
+      const h0 = now();
+      await sleep(fault.ms);
+      x.holdNs = now() - h0;
+    }
     if (res.destroyed) { upRes.destroy(); return; }
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage,
       rawHeaders(upRes.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders);
@@ -259,6 +333,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   server.keepAliveTimeout = 60_000; // longer than client idle timeouts: the client decides reuse
   server.on(opts.tls ? 'secureConnection' : 'connection', (sock: net.Socket) => {
     stats.connections++;
+    conns.set(sock, { id: stats.connections, requests: 0 });
     sockets.add(sock);
     sock.setNoDelay(true);
     sock.on('close', () => sockets.delete(sock));
@@ -276,6 +351,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     port,
     stats,
     setFault(f) { faults = f === null ? [] : Array.isArray(f) ? f : [f]; used.clear(); },
+    takeExchanges() {
+      const r = { exchanges, dropped };
+      exchanges = [];
+      dropped = 0;
+      return r;
+    },
     async close() {
       faults = [];
       const closed = [...sockets].map((s) => new Promise((resolve) => { s.once('close', resolve); s.destroy(); }));
