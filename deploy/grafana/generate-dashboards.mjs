@@ -245,8 +245,9 @@ const overview = dashboard({
 
 // ---------------------------------------------------------------- per target
 const S = 'target=~"$target",operation=~"$operation"';
-const q = (quantile, metric, by = 'operation') =>
-  `histogram_quantile(${quantile}, sum by (${by}, le) (rate(${metric}_bucket{${S}}[$__rate_interval])))`;
+// per-target families (phases, client overhead) have no operation label: select with T
+const q = (quantile, metric, by = 'operation', sel = S) =>
+  `histogram_quantile(${quantile}, sum by (${by}, le) (rate(${metric}_bucket{${sel}}[$__rate_interval])))`;
 const meanBy = (metric, by, sel = S) =>
   `sum by (${by}) (rate(${metric}_sum{${sel}}[$__rate_interval])) / sum by (${by}) (rate(${metric}_count{${sel}}[$__rate_interval]))`;
 
@@ -285,19 +286,19 @@ const drilldown = dashboard({
         target(q(0.9, 's3prober_operation_duration_seconds'), '{{operation}} client'),
         target(q(0.9, 's3prober_wire_duration_seconds'), '{{operation}} wire'),
       ]), 12, 9],
-      [timeseries('Client overhead', 'Client duration minus wire duration per operation (SDK, signing, event loop).', 's', [
-        target(q(0.5, 's3prober_client_overhead_seconds'), '{{operation}} p50'),
-        target(q(0.9, 's3prober_client_overhead_seconds'), '{{operation}} p90'),
+      [timeseries('Client overhead', 'Client request time beyond the wire, all operations (event loop, SDK, parsing). Per operation: compare client and wire p90.', 's', [
+        target(q(0.5, 's3prober_client_overhead_seconds', 'target', T), '{{target}} p50'),
+        target(q(0.9, 's3prober_client_overhead_seconds', 'target', T), '{{target}} p90'),
       ]), 8, 8],
-      [timeseries('Wire phases (mean)', 'Where wire time goes: connect, tls, request, server, transfer.', 's', [target(meanBy('s3prober_wire_phase_duration_seconds', 'phase'), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 8, 8],
+      [timeseries('Wire phases (mean)', 'Where wire time goes: connect, tls, request, server, transfer.', 's', [target(meanBy('s3prober_wire_phase_duration_seconds', 'phase', T), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 8, 8],
       [timeseries('TCP', 'Round-trip time measured by the kernel and retransmitted segments.', 's', [
         target(`histogram_quantile(0.5, sum by (le) (rate(s3prober_tcp_rtt_seconds_bucket{target=~"$target"}[$__rate_interval])))`, 'RTT p50'),
         target(`sum(increase(s3prober_tcp_retransmits_total{target=~"$target"}[$__rate_interval]))`, 'retransmits'),
       ]), 8, 8],
     ]],
     ['Phases', [
-      [timeseries('Client phases (mean per request)', 'resolve, connect, tls, processing (to first byte), transfer; only phases that were measured.', 's', [target(meanBy('s3prober_phase_duration_seconds', 'phase'), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 12, 8],
-      [timeseries('Client phases p90 per operation', 'p90 of each phase per operation.', 's', [target(q(0.9, 's3prober_phase_duration_seconds', 'operation, phase'), '{{operation}} {{phase}}')]), 12, 8],
+      [timeseries('Client phases (mean per request)', 'resolve, connect, tls, processing (to first byte), transfer; only phases that were measured.', 's', [target(meanBy('s3prober_phase_duration_seconds', 'phase', T), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 12, 8],
+      [timeseries('Client phases p90', 'p90 of each phase, all operations together.', 's', [target(q(0.9, 's3prober_phase_duration_seconds', 'phase', T), '{{phase}}')]), 12, 8],
     ]],
     ['Bytes', [
       [timeseries('Transfer rate', 'Payload bytes per second by direction (client side).', 'Bps', [target(`sum by (direction) (rate(s3prober_transfer_bytes_total{${S}}[$__rate_interval]))`, '{{direction}}')]), 8, 8],

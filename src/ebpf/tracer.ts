@@ -61,7 +61,7 @@ export class KernelWireTracer implements WireTracer {
   private closed = false;
   private warned = false;
   private last: { trace: RequestTrace; wire: WireTiming } | undefined;
-  private readonly seenSeries = new Set<string>();
+  private readonly seenTargets = new Set<string>();
 
   constructor(
     private readonly native: NativeTracer,
@@ -102,23 +102,23 @@ export class KernelWireTracer implements WireTracer {
     const f = this.families;
     const labels = { target: trace.target, operation: trace.operation };
     this.last = { trace, wire: w };
-    f.wireBytes.inc({ ...labels, direction: 'sent' }, w.bytesSent);
-    f.wireBytes.inc({ ...labels, direction: 'received' }, w.bytesReceived);
-    const series = `${trace.target}\0${trace.operation}`;
-    if (w.retransmits || !this.seenSeries.has(series)) {
-      f.tcpRetransmits.inc(labels, w.retransmits); // the series exists from the first request on
-      this.seenSeries.add(series);
+    const target = { target: trace.target };
+    f.wireBytes.inc({ ...target, direction: 'sent' }, w.bytesSent);
+    f.wireBytes.inc({ ...target, direction: 'received' }, w.bytesReceived);
+    if (w.retransmits || !this.seenTargets.has(trace.target)) {
+      f.tcpRetransmits.inc(target, w.retransmits); // the series exists from the first request on
+      this.seenTargets.add(trace.target);
     }
-    if (w.handshakeRttSeconds !== undefined) f.tcpRtt.observe({ target: trace.target, source: 'handshake' }, w.handshakeRttSeconds);
-    if (w.minRttSeconds !== undefined) f.tcpRtt.observe({ target: trace.target, source: 'min' }, w.minRttSeconds);
+    if (w.handshakeRttSeconds !== undefined) f.tcpRtt.observe({ ...target, source: 'handshake' }, w.handshakeRttSeconds);
+    if (w.minRttSeconds !== undefined) f.tcpRtt.observe({ ...target, source: 'min' }, w.minRttSeconds);
     if (isMismatch(trace.operation, w.wireOperation)) {
       f.mismatches.inc({ ...labels, wire_operation: w.wireOperation!.candidates[0]! });
     }
     // durations of failed requests would mix two populations, as the client-side families avoid
     if (trace.error !== undefined || w.wireSeconds === undefined) return;
     f.wireDuration.observe(labels, w.wireSeconds);
-    for (const [phase, v] of Object.entries(w.phases)) f.wirePhase.observe({ ...labels, phase }, v);
-    if (w.overheadSeconds !== undefined) f.clientOverhead.observe(labels, w.overheadSeconds);
+    for (const [phase, v] of Object.entries(w.phases)) f.wirePhase.observe({ ...target, phase }, v);
+    if (w.overheadSeconds !== undefined) f.clientOverhead.observe(target, w.overheadSeconds);
     this.book.record(trace.target, trace.operation, w);
   }
 

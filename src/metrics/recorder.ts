@@ -2,7 +2,7 @@
 // One recorder per loaded config: its label set follows the config's targets.
 import { Registry } from 'prom-client';
 import type { Config, TargetConfig } from '../config/schema.js';
-import { OPERATIONS, type Operation } from '../probes/operations.js';
+import { operationsOf } from '../probes/operations.js';
 import type { CycleResult, OperationResult } from '../probes/result.js';
 import type { RequestTrace } from '../s3/request-trace.js';
 import { createFamilies, type ProberFamilies } from './families.js';
@@ -31,8 +31,7 @@ export class MetricsRecorder {
     f.cyclesSkipped.inc(labels, 0);
     for (const outcome of ['success', 'failure']) f.cyclesTotal.inc({ ...labels, outcome }, 0);
     // Counters exist from the start so that rate() and increase() see the first failure.
-    const ops: readonly Operation[] = OPERATIONS;
-    for (const operation of ops) {
+    for (const operation of operationsOf(t)) {
       for (const outcome of ['success', 'failure', 'skipped']) f.opTotal.inc({ ...labels, operation, outcome }, 0);
     }
   }
@@ -62,7 +61,7 @@ export class MetricsRecorder {
     f.opLatency.observe(sized, d);
     f.opLast.set(sized, d);
     for (const t of r.traces) {
-      for (const [phase, v] of Object.entries(t.phases)) if (v !== undefined) f.phase.observe({ ...op, phase }, v);
+      for (const [phase, v] of Object.entries(t.phases)) if (v !== undefined) f.phase.observe({ ...base, phase }, v);
     }
   }
 

@@ -1,4 +1,6 @@
 // The S3 API names used as the `operation` label. Dashboards and alerts depend on these strings.
+import type { TargetConfig } from '../config/schema.js';
+
 export const OPERATIONS = [
   'CreateBucket',
   'PutObject',
@@ -15,6 +17,16 @@ export const OPERATIONS = [
   'DeleteBucket',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
+
+const MULTIPART: readonly Operation[] = ['CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload'];
+const BUCKET_LIFECYCLE: readonly Operation[] = ['CreateBucket', 'DeleteBucket'];
+
+/** The operations a target's cycle can run: multipart only with a size at or above the threshold,
+ *  bucket creation only in ephemeral mode. Series are created for these, not for all 13. */
+export function operationsOf(t: Pick<TargetConfig, 'bucket' | 'objectSizes' | 'multipart'>): Operation[] {
+  const multipart = t.objectSizes.some((s) => s >= t.multipart.threshold);
+  return OPERATIONS.filter((op) => (multipart || !MULTIPART.includes(op)) && (t.bucket.mode === 'ephemeral' || !BUCKET_LIFECYCLE.includes(op)));
+}
 
 // A fixed, documented set: cardinality never depends on what a server answers.
 export const FAILURE_REASONS = [

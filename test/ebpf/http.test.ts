@@ -117,9 +117,9 @@ test('every wire family is exported with its labels', async () => {
   for (const name of Object.values(WIRE_FAMILY_NAMES)) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   assert.match(text, /s3prober_wire_duration_seconds_count\{target="loop",operation="GetObject"\} [1-9]/);
   for (const phase of ['connect', 'request', 'server', 'transfer']) {
-    assert.match(text, new RegExp(`s3prober_wire_phase_duration_seconds_count\\{target="loop",operation="GetObject",phase="${phase}"\\} [1-9]`), phase);
+    assert.match(text, new RegExp(`s3prober_wire_phase_duration_seconds_count\\{target="loop",phase="${phase}"\\} [1-9]`), phase);
   }
-  assert.match(text, /s3prober_wire_bytes_total\{target="loop",operation="GetObject",direction="received"\} [1-9]/);
+  assert.match(text, /s3prober_wire_bytes_total\{target="loop",direction="received"\} [1-9]/);
   assert.match(text, /s3prober_tcp_rtt_seconds_count\{target="loop",source="min"\} [1-9]/);
   assert.match(text, /s3prober_ebpf_events_total [1-9]/);
   assert.match(text, /s3prober_ebpf_events_dropped_total 0/);

@@ -1,0 +1,196 @@
+// The /metrics text, rendered from prom-client's metric objects. prom-client's own registry
+// rendering allocates an object per histogram bucket and formats every label set per line: at
+// 300 targets (~190k lines) that was 0.4-2.5 s and a garbage collection storm per scrape
+// (BENCHMARKS.md, scrape). Here a series' label set is formatted once per scrape and histogram
+// buckets and summary quantiles are read in place. Counters, gauges and anything with a collect
+// callback go through prom-client's public get(). test/metrics/exposition.test.ts holds the output to be the
+// same samples as prom-client's own rendering, so an upgrade that changes its internals fails there.
+import { Histogram, Summary, type Metric, type Registry } from 'prom-client';
+
+export type ExpositionFormat = 'prometheus' | 'openmetrics';
+
+export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
+  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+type Labels = Record<string, string | number>;
+
+/** The parts of prom-client's Histogram read in place (stable since v12; see the test). */
+interface HistogramInternals {
+  name: string;
+  help: string;
+  upperBounds: readonly number[];
+  collect?: unknown;
+  hashMap: Record<string, { labels: Labels; bucketValues: Record<string, number>; sum: number; count: number }>;
+}
+
+/** The parts of prom-client's Summary read in place. */
+interface SummaryInternals {
+  name: string;
+  help: string;
+  percentiles: readonly number[];
+  collect?: unknown;
+  pruneAgedBuckets?: boolean;
+  hashMap: Record<string, { labels: Labels; td: { percentile(q: number): number }; sum: number; count: number }>;
+}
+
+interface MetricValue {
+  labels?: Labels;
+  sharedLabels?: Labels;
+  value: number;
+  metricName?: string;
+}
+
+const NEEDS_ESCAPE = /[\\\n"]/;
+
+function escapeValue(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
+}
+
+function formatLabels(labels: Labels | undefined): string {
+  let s = '';
+  if (!labels) return s;
+  for (const k in labels) {
+    const v = labels[k];
+    if (v === undefined) continue;
+    s += `${s ? ',' : ''}${k}="${escapeValue(String(v))}"`;
+  }
+  return s;
+}
+
+// A series' label text, kept as long as prom-client keeps the series: counters and histograms keep
+// their first label object for the life of a series (gauges replace theirs on every set).
+const labelText = new WeakMap<object, string>();
+const bucketPrefix = new WeakMap<object, Buffer>();
+
+function cachedLabels(labels: Labels | undefined): string {
+  if (!labels) return '';
+  let s = labelText.get(labels);
+  if (s === undefined) {
+    s = formatLabels(labels);
+    labelText.set(labels, s);
+  }
+  return s;
+}
+
+function formatNumber(v: number): string {
+  if (Number.isFinite(v)) return String(v);
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
+}
+
+/** An append-only byte buffer: the text is written once, as bytes, instead of as a rope of
+ *  strings that must be flattened and then encoded again for the socket. */
+class Writer {
+  private buf: Buffer;
+  private off = 0;
+  constructor(sizeHint: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, sizeHint));
+  }
+  private room(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+  text(s: string): void {
+    this.room(s.length * 3); // the most a UTF-16 unit can take in UTF-8
+    this.off += this.buf.write(s, this.off);
+  }
+  bytes(b: Buffer): void {
+    this.room(b.length);
+    this.buf.set(b, this.off);
+    this.off += b.length;
+  }
+  result(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+}
+
+function header(w: Writer, name: string, help: string, type: string): void {
+  w.text(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`);
+}
+
+function isPlainHistogram(m: Metric): boolean {
+  const h = m as unknown as Partial<HistogramInternals>;
+  return m instanceof Histogram && !h.collect && typeof h.hashMap === 'object' && Array.isArray(h.upperBounds);
+}
+
+function isPlainSummary(m: Metric): boolean {
+  const x = m as unknown as Partial<SummaryInternals>;
+  return m instanceof Summary && !x.collect && !x.pruneAgedBuckets && typeof x.hashMap === 'object' && Array.isArray(x.percentiles);
+}
+
+/** prom-client compresses every age bucket's t-digest of every series before it reads one of them;
+ *  the quantiles need only the current bucket, and a digest answers without being compressed. */
+function renderSummary(w: Writer, m: Metric): void {
+  const x = m as unknown as SummaryInternals;
+  header(w, x.name, x.help, 'summary');
+  const qs = x.percentiles.map((q) => `quantile="${formatNumber(q)}"`);
+  for (const key in x.hashMap) {
+    const e = x.hashMap[key]!;
+    const l = cachedLabels(e.labels);
+    let chunk = '';
+    for (let i = 0; i < qs.length; i++) chunk += `${x.name}{${qs[i]}${l ? `,${l}` : ''}} ${formatNumber(e.td.percentile(x.percentiles[i]!) || 0)}\n`;
+    const braces = l ? `{${l}}` : '';
+    w.text(`${chunk}${x.name}_sum${braces} ${formatNumber(e.sum)}\n${x.name}_count${braces} ${e.count}\n`);
+  }
+}
+
+function renderHistogram(w: Writer, m: Metric): void {
+  const h = m as unknown as HistogramInternals;
+  const les = h.upperBounds.map((b) => Buffer.from(`le="${formatNumber(b)}"} `));
+  header(w, h.name, h.help, 'histogram');
+  for (const key in h.hashMap) {
+    const e = h.hashMap[key]!;
+    const l = cachedLabels(e.labels);
+    let open = bucketPrefix.get(e);
+    if (!open) {
+      open = Buffer.from(`${h.name}_bucket{${l ? `${l},` : ''}`);
+      bucketPrefix.set(e, open);
+    }
+    let acc = 0;
+    for (let i = 0; i < les.length; i++) {
+      acc += e.bucketValues[h.upperBounds[i] as unknown as string] ?? 0;
+      w.bytes(open);
+      w.bytes(les[i]!);
+      w.text(`${acc}\n`);
+    }
+    const braces = l ? `{${l}}` : '';
+    w.bytes(open);
+    w.text(`le="+Inf"} ${e.count}\n${h.name}_sum${braces} ${formatNumber(e.sum)}\n${h.name}_count${braces} ${e.count}\n`);
+  }
+}
+
+async function renderGeneric(w: Writer, m: Metric, format: ExpositionFormat): Promise<void> {
+  const d = (await m.get()) as unknown as { name: string; help: string; type: string; values: MetricValue[] };
+  // OpenMetrics names a counter family without _total and each of its samples with it.
+  const counter = format === 'openmetrics' && d.type === 'counter';
+  const family = counter ? d.name.replace(/_total$/, '') : d.name;
+  header(w, family, d.help, d.type);
+  for (const v of d.values) {
+    const name = counter ? `${family}_total` : (v.metricName ?? d.name);
+    const own = cachedLabels(v.labels);
+    const shared = cachedLabels(v.sharedLabels);
+    const l = own && shared ? `${shared},${own}` : own || shared;
+    w.text(`${name}${l ? `{${l}}` : ''} ${formatNumber(v.value)}\n`);
+  }
+}
+
+let lastSize = 0;
+
+/** Every metric of the registries, in registration order. Names must not repeat across them. */
+export async function renderMetrics(registries: Registry[], format: ExpositionFormat): Promise<Buffer> {
+  const w = new Writer(lastSize + (lastSize >> 3));
+  for (const r of registries) {
+    for (const m of r.getMetricsAsArray() as unknown as Metric[]) {
+      if (isPlainHistogram(m)) renderHistogram(w, m);
+      else if (isPlainSummary(m)) renderSummary(w, m);
+      else await renderGeneric(w, m, format);
+    }
+  }
+  if (format === 'openmetrics') w.text('# EOF\n');
+  const out = w.result();
+  lastSize = out.length;
+  return out;
+}
