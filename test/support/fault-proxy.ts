@@ -207,12 +207,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       method: info.method, operation: info.operation, ...(fault ? { fault: fault.kind } : {}),
       headNs: now(), holdNs: 0n,
     };
-    // The parser reads the rest of this socket read (a body sent with the head) only after this
-    // handler returns, and 'end' waits for the handler's own work: a request complete by the next
-    // tick came in with its head, whose stamp is the read's. Otherwise its end came in a later read.
-    process.nextTick(() => {
-      if (req.complete) x.requestInNs = x.headNs;
-      else req.once('end', () => { x.requestInNs = now(); });
+    // 'end' comes after this handler's own work even for a body read together with the head (Node
+    // parses that body only after the handler and its ticks), so it would stamp late: if no byte was
+    // read from the socket since the head, the whole request came in the head's read.
+    const readAtHead = req.socket.bytesRead;
+    req.once('end', () => {
+      x.requestInNs = typeof readAtHead === 'number' && req.socket.bytesRead === readAtHead ? x.headNs : now();
     });
     const out = res as unknown as Record<'write' | 'end' | 'flushHeaders', (...a: unknown[]) => unknown>;
     for (const m of ['write', 'end', 'flushHeaders'] as const) {
