@@ -170,7 +170,68 @@ async function scale(): Promise<Record<string, unknown>> {
 }
 
 // ---- 2. truth of the numbers --------------------------------------------------------------------
-interface Sample { op: string; clientS: number; traceS: number; wireS?: number; serverS?: number; overheadS?: number }
+interface Sample {
+  op: string; clientS: number; traceS: number; wireS?: number; serverS?: number; overheadS?: number;
+  /** The join key to the proxy's record: the client's local port and the request's monotonic window. */
+  localPort?: number; startNs: bigint; endNs: bigint;
+  proxy?: ProxyRecord;
+}
+/** A fault-proxy exchange (test/support/fault-proxy.ts ProxyExchange) as it came over IPC. */
+interface ProxyRecord {
+  clientPort: number; connection: number; seq: number; method: string;
+  headNs: bigint; requestInNs?: bigint; upstreamNs?: bigint; holdNs: bigint; firstByteOutNs?: bigint;
+}
+
+/** The exchanges the proxy of delay D recorded (its ground truth), relayed by the parent from the
+ *  proxy process, which clears them. */
+async function proxyExchanges(delayMs: number): Promise<{ records: ProxyRecord[]; dropped: number }> {
+  if (!process.send) return { records: [], dropped: 0 };
+  type Wire = { clientPort: number; connection: number; seq: number; method: string; headNs: string; requestInNs?: string; upstreamNs?: string; holdNs: string; firstByteOutNs?: string };
+  const reply = await new Promise<{ exchanges: Wire[]; dropped: number }>((resolve) => {
+    const on = (m: { type?: string; delayMs?: number; exchanges?: Wire[]; dropped?: number }) => {
+      if (m.type !== 'proxy-exchanges' || m.delayMs !== delayMs) return;
+      process.off('message', on);
+      resolve({ exchanges: m.exchanges ?? [], dropped: m.dropped ?? 0 });
+    };
+    process.on('message', on);
+    void send({ type: 'proxy-exchanges', delayMs });
+  });
+  const big = (x: string | undefined) => (x === undefined ? undefined : BigInt(x));
+  return {
+    dropped: reply.dropped,
+    records: reply.exchanges.map((x) => ({
+      clientPort: x.clientPort, connection: x.connection, seq: x.seq, method: x.method, headNs: BigInt(x.headNs), holdNs: BigInt(x.holdNs),
+      requestInNs: big(x.requestInNs), upstreamNs: big(x.upstreamNs), firstByteOutNs: big(x.firstByteOutNs),
+    })),
+  };
+}
+
+/** Joins each sample to the proxy's record of it: same port (client local = proxy's remote) and the
+ *  proxy had the whole request inside the client's request window (one clock; the requests run one
+ *  at a time, so at most one fits). Returns how many samples found none or more than one, and how
+ *  many joined out of order on their connection (keep-alive: each must be a later request on it). */
+function joinProxy(samples: Sample[], records: ProxyRecord[]): { unjoined: number; ambiguous: number; outOfOrder: number } {
+  const byPort = new Map<number, ProxyRecord[]>();
+  for (const r of records) byPort.set(r.clientPort, [...(byPort.get(r.clientPort) ?? []), r]);
+  let unjoined = 0;
+  let ambiguous = 0;
+  for (const s of samples) {
+    const method = s.op === 'PutObject' ? 'PUT' : 'GET';
+    const fit = (byPort.get(s.localPort ?? -1) ?? []).filter((r) =>
+      r.method === method && r.requestInNs !== undefined && r.requestInNs >= s.startNs && r.requestInNs <= s.endNs);
+    if (fit.length === 1) s.proxy = fit[0];
+    else if (fit.length === 0) unjoined++;
+    else ambiguous++;
+  }
+  let outOfOrder = 0;
+  const lastSeq = new Map<number, number>();
+  for (const s of samples) {
+    if (!s.proxy) continue;
+    if (s.proxy.seq <= (lastSeq.get(s.proxy.connection) ?? 0)) outOfOrder++;
+    lastSeq.set(s.proxy.connection, s.proxy.seq);
+  }
+  return { unjoined, ambiguous, outOfOrder };
+}
 
 async function truth(): Promise<Record<string, unknown>> {
   const o = opts as { rgw: S3Endpoint; proxies: { delayMs: number; url: string }[]; samples: number };
@@ -212,25 +273,45 @@ async function truth(): Promise<Record<string, unknown>> {
             await r.Body?.transformToByteArray();
           }
         });
-        const clientS = Number(process.hrtime.bigint() - t0) / 1e9;
+        const t1 = process.hrtime.bigint();
+        const clientS = Number(t1 - t0) / 1e9;
         const t = traces[traces.length - 1]!;
         const w = wire?.wire;
         return {
           op, clientS, traceS: Number((t.endNs ?? t0) - t.startNs) / 1e9,
           wireS: w?.wireSeconds, serverS: w?.phases.server, overheadS: w?.overheadSeconds,
+          localPort: t.localPort, startNs: t.startNs < t0 ? t.startNs : t0, endNs: t1,
         } satisfies Sample;
       };
       for (let i = 0; i < 4; i++) await one(i % 2 ? 'GetObject' : 'PutObject'); // warm: connection open, JIT
       for (let i = 0; i < o.samples * 2; i++) samples.push(await one(i % 2 ? 'GetObject' : 'PutObject'));
       c.destroy();
       const D = p.delayMs;
+      const px = await proxyExchanges(D);
+      const join = joinProxy(samples, px.records);
       const ops: Record<string, unknown> = {};
+      const nsMs = (a: bigint, b: bigint) => Number(b - a) / 1e6;
       for (const op of ['GetObject', 'PutObject']) {
         const s = samples.filter((x) => x.op === op);
         const def = <T>(xs: (T | undefined)[]) => xs.filter((x): x is T => x !== undefined);
         const wired = s.filter((x) => x.wireS !== undefined);
+        // the proxy's own view: whole request in -> first response byte out (RGW + hold + proxy)
+        const proxyServer = (x: Sample) => x.proxy?.requestInNs !== undefined && x.proxy.firstByteOutNs !== undefined
+          ? nsMs(x.proxy.requestInNs, x.proxy.firstByteOutNs) : undefined;
+        const proxied = s.filter((x) => proxyServer(x) !== undefined);
+        const truthful = proxied.filter((x) => x.serverS !== undefined);
         ops[op] = {
-          samples: s.length, wireJoined: wired.length,
+          samples: s.length, wireJoined: wired.length, proxyJoined: proxied.length, truthJoined: truthful.length,
+          // ground truth, measured by the proxy (its process, its clock = CLOCK_MONOTONIC)
+          proxyServerMs: dist(proxied.map((x) => proxyServer(x)!)),
+          // how late the proxy's setTimeout(D) fired (0 at D = 0: no hold)
+          proxyHoldMinusDMs: dist(proxied.map((x) => Number(x.proxy!.holdNs) / 1e6 - D)),
+          // RGW as the proxy saw it: whole request in -> upstream response head
+          proxyUpstreamMs: dist(def(proxied.map((x) => (x.proxy!.upstreamNs !== undefined ? nsMs(x.proxy!.requestInNs!, x.proxy!.upstreamNs) : undefined)))),
+          // head read -> whole request read: 0 when the request came in one read with its head
+          proxyHeadToRequestInMs: dist(proxied.map((x) => nsMs(x.proxy!.headNs, x.proxy!.requestInNs!))),
+          // the tracer's error against ground truth: kernel server phase minus what the proxy measured
+          wireServerMinusProxyMs: dist(truthful.map((x) => x.serverS! * 1000 - proxyServer(x)!)),
           clientMinusDMs: dist(s.map((x) => x.clientS * 1000 - D)),
           requestMinusDMs: dist(s.map((x) => x.traceS * 1000 - D)),
           wireMinusDMs: dist(def(s.map((x) => ms(x.wireS))).map((x) => x - D)),
@@ -242,7 +323,7 @@ async function truth(): Promise<Record<string, unknown>> {
           requestOverheadMs: dist(def(s.map((x) => ms(x.overheadS)))),
         };
       }
-      perDelay.push({ delayMs: D, ops });
+      perDelay.push({ delayMs: D, ops, proxyRecords: px.records.length, proxyDropped: px.dropped, ...join });
     }
   } finally {
     await direct.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
