@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <node_api.h>
 #include <uv.h>
 #include <bpf/libbpf.h>
@@ -465,6 +468,11 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	t->polling = 1;
+#ifdef __GLIBC__
+	/* Loading parsed the kernel's BTF and node's ELF symbols (uprobes), several MB that libbpf has
+	 * freed by now but glibc keeps mapped: hand them back so the prober's RSS stays small. */
+	malloc_trim(0);
+#endif
 
 	napi_property_descriptor props[] = {
 		{ "onEvents", NULL, js_on_events, NULL, NULL, NULL, napi_default, NULL },

@@ -82,7 +82,9 @@ export class ProberRuntime {
     const recorder = new MetricsRecorder(config);
     const observer: CycleObserver = {
       onOperation: (r) => recorder.onOperation(r),
-      onTrace: (t: RequestTrace) => this.tracer.observe(t),
+      // after the turn that ends the request: the tracer's join and metrics then stay out of the
+      // operation's measured duration (they ran inside it, ~5% of busy CPU: BENCHMARKS.md)
+      onTrace: (t: RequestTrace) => setImmediate(() => this.tracer.observe(t)),
       onCertificate: (target, d) => recorder.onCertificate(target, d),
     };
     const runners = config.targets.map((t) => {
