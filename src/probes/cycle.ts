@@ -267,9 +267,19 @@ class Cycle {
       this.skip(operation, size, this.shutdown ? 'shutdown' : blockedBy!);
       return FAILED;
     }
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error(`${operation} exceeded ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
-    const signal = this.o.signal ? AbortSignal.any([deadline.signal, this.o.signal]) : deadline.signal;
+    // One controller for the deadline and shutdown. Not AbortSignal.any(): on Node 20 it leaves a
+    // WeakRef per call on the long-lived shutdown signal (the soak grew ~1 KB per operation).
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new Error(`${operation} exceeded ${this.o.timeoutMs} ms`));
+    }, this.o.timeoutMs);
+    const shutdown = this.o.signal;
+    const onShutdown = () => abort.abort(shutdown?.reason);
+    if (shutdown?.aborted) onShutdown();
+    else shutdown?.addEventListener('abort', onShutdown, { once: true });
+    const signal = abort.signal;
     const traces: RequestTrace[] = [];
     const obs = this.o.observer;
     const scope = {
@@ -292,7 +302,7 @@ class Cycle {
         this.skip(operation, size, 'shutdown');
         return FAILED;
       }
-      const f = classifyFailure(err, deadline.signal.aborted);
+      const f = classifyFailure(err, timedOut);
       this.record({
         target: this.t.name, operation, outcome: 'failure', size, bytes: 0, durationSeconds, traces, startedAt,
         reason: f.reason, errorCode: f.code, httpStatus: f.httpStatus, requestId: f.requestId, message: f.message,
@@ -304,6 +314,7 @@ class Cycle {
       return { ok: false, rejected: NEVER_SENT.has(f.reason) || (f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500) };
     } finally {
       clearTimeout(timer);
+      shutdown?.removeEventListener('abort', onShutdown);
     }
   }
 
