@@ -5,13 +5,13 @@
 // buckets and summary quantiles are read in place. Counters, gauges and anything with a collect
 // callback go through prom-client's public get(). test/metrics/exposition.test.ts holds the output to be the
 // same samples as prom-client's own rendering, so an upgrade that changes its internals fails there.
-import { Histogram, Summary, type Metric, type Registry } from 'prom-client';
+import { Histogram, Registry, Summary, type Metric } from 'prom-client';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
 export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
-  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
-  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+  prometheus: Registry.PROMETHEUS_CONTENT_TYPE,
+  openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
 };
 
 type Labels = Record<string, string | number>;
@@ -111,6 +111,12 @@ function header(w: Writer, name: string, help: string, type: string): void {
   w.text(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`);
 }
 
+/** The _sum and _count lines that close a histogram's or a summary's series. */
+function sumAndCount(name: string, labels: string, sum: number, count: number): string {
+  const braces = labels ? `{${labels}}` : '';
+  return `${name}_sum${braces} ${formatNumber(sum)}\n${name}_count${braces} ${count}\n`;
+}
+
 function isPlainHistogram(m: Metric): boolean {
   const h = m as unknown as Partial<HistogramInternals>;
   return m instanceof Histogram && !h.collect && typeof h.hashMap === 'object' && Array.isArray(h.upperBounds);
@@ -132,8 +138,7 @@ function renderSummary(w: Writer, m: Metric): void {
     const l = cachedLabels(e.labels);
     let chunk = '';
     for (let i = 0; i < qs.length; i++) chunk += `${x.name}{${qs[i]}${l ? `,${l}` : ''}} ${formatNumber(e.td.percentile(x.percentiles[i]!) || 0)}\n`;
-    const braces = l ? `{${l}}` : '';
-    w.text(`${chunk}${x.name}_sum${braces} ${formatNumber(e.sum)}\n${x.name}_count${braces} ${e.count}\n`);
+    w.text(chunk + sumAndCount(x.name, l, e.sum, e.count));
   }
 }
 
@@ -156,9 +161,8 @@ function renderHistogram(w: Writer, m: Metric): void {
       w.bytes(les[i]!);
       w.text(`${acc}\n`);
     }
-    const braces = l ? `{${l}}` : '';
     w.bytes(open);
-    w.text(`le="+Inf"} ${e.count}\n${h.name}_sum${braces} ${formatNumber(e.sum)}\n${h.name}_count${braces} ${e.count}\n`);
+    w.text(`le="+Inf"} ${e.count}\n${sumAndCount(h.name, l, e.sum, e.count)}`);
   }
 }
 

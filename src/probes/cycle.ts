@@ -16,7 +16,7 @@ import type { RequestTrace } from '../s3/request-trace.js';
 import { classifyFailure, IntegrityError } from './classify.js';
 import type { LeftoverStore } from './leftovers.js';
 import { cycleId, cycleKeyPrefix, ephemeralBucketName } from './naming.js';
-import type { Operation } from './operations.js';
+import { isMultipart, type Operation } from './operations.js';
 import { makePayload, type Payload } from './payload.js';
 import type { CycleObserver, CycleResult, OperationResult } from './result.js';
 
@@ -107,7 +107,7 @@ class Cycle {
       const label = formatBytes(size);
       const key = `${this.prefix}obj-${label}`;
       const payload = makePayload(size);
-      const multipart = size >= this.t.multipart.threshold;
+      const multipart = isMultipart(this.t, size);
       const ok = multipart ? await this.multipartUpload(key, label, payload, noBucket) : await this.put(key, label, payload, noBucket);
       const notStored = ok ? undefined : (noBucket ?? (multipart ? 'CompleteMultipartUpload' : 'PutObject'));
       await this.op('HeadObject', label, 0, notStored, async (signal) => {

@@ -21,10 +21,15 @@ export type Operation = (typeof OPERATIONS)[number];
 const MULTIPART: readonly Operation[] = ['CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload'];
 const BUCKET_LIFECYCLE: readonly Operation[] = ['CreateBucket', 'DeleteBucket'];
 
+/** Whether an object of this size is written by multipart upload (one rule for cycle and metrics). */
+export function isMultipart(t: Pick<TargetConfig, 'multipart'>, size: number): boolean {
+  return size >= t.multipart.threshold;
+}
+
 /** The operations a target's cycle can run: multipart only with a size at or above the threshold,
  *  bucket creation only in ephemeral mode. Series are created for these, not for all 13. */
 export function operationsOf(t: Pick<TargetConfig, 'bucket' | 'objectSizes' | 'multipart'>): Operation[] {
-  const multipart = t.objectSizes.some((s) => s >= t.multipart.threshold);
+  const multipart = t.objectSizes.some((s) => isMultipart(t, s));
   return OPERATIONS.filter((op) => (multipart || !MULTIPART.includes(op)) && (t.bucket.mode === 'ephemeral' || !BUCKET_LIFECYCLE.includes(op)));
 }
 
