@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { parseListen, type Config } from '../config/schema.js';
 import { registerSecret } from '../log/scrub.js';
+import { prerender } from '../metrics/exposition.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
 import type { CycleObserver } from '../probes/result.js';
@@ -43,6 +44,7 @@ export class ProberRuntime {
   private tracer!: WireTracer;
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
+  private prerenderTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly o: RuntimeOptions) {}
 
@@ -107,6 +109,7 @@ export class ProberRuntime {
         onCycle: (c) => {
           recorder.onCycle(c);
           this.everReady.add(c.target);
+          this.prerenderSoon();
         },
         onSkipped: (t) => recorder.onCycleSkipped(t),
         onStart: (t, d) => recorder.onCycleStart(t, d),
@@ -120,7 +123,7 @@ export class ProberRuntime {
     if (!l) throw new Error(`invalid listen address ${JSON.stringify(addr)}: expected HOST:PORT`);
     const app = createApp({
       version: VERSION,
-      registries: () => [this.processMetrics.registry, this.gen.recorder.registry],
+      registries: () => this.registries(),
       ready: () => this.gen.runners.every((r) => this.everReady.has(r.target.name)),
       tracerUp: () => this.tracer.up,
       targets: () => this.statuses(),
@@ -138,6 +141,20 @@ export class ProberRuntime {
         reject(new Error(`cannot listen on ${addr}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.code ?? e.message}`)),
       );
     });
+  }
+
+  private registries() {
+    return [this.processMetrics.registry, this.gen.recorder.registry];
+  }
+
+  /** A scrape then copies the text of what the cycles changed instead of rendering it (300 targets:
+   *  ~190k series, BENCHMARKS.md scrape). Batched: one pass for the cycles that end within 500 ms,
+   *  late enough for their tracer observations (deferred a turn) to be in. */
+  private prerenderSoon(): void {
+    this.prerenderTimer ??= setTimeout(() => {
+      this.prerenderTimer = undefined;
+      prerender(this.registries());
+    }, 500).unref();
   }
 
   private statuses(): TargetStatus[] {
@@ -185,6 +202,7 @@ export class ProberRuntime {
     this.server?.close();
     this.server?.closeAllConnections();
     await this.gen.scheduler.stop();
+    clearTimeout(this.prerenderTimer);
     for (const r of this.gen.runners) r.destroy();
     await this.tracer.close();
   }

@@ -1,8 +1,9 @@
 // The /metrics text, rendered from prom-client's metric objects. prom-client's own registry
 // rendering allocates an object per histogram bucket and formats every label set per line: at
 // 300 targets (~190k lines) that was 0.4-2.5 s and a garbage collection storm per scrape
-// (BENCHMARKS.md, scrape). Here a series' label set is formatted once per scrape and histogram
-// buckets and summary quantiles are read in place. Counters, gauges and anything with a collect
+// (BENCHMARKS.md, scrape). Here a series' label set is formatted once, histogram buckets and summary
+// quantiles are read in place, and a histogram series' text is kept until its next observation
+// (prerender() renders it when its target's cycle ends). Counters, gauges and anything with a collect
 // callback go through prom-client's public get(). test/metrics/exposition.test.ts holds the output to be the
 // same samples as prom-client's own rendering, so an upgrade that changes its internals fails there.
 import { Histogram, Registry, Summary, type Metric } from 'prom-client';
@@ -62,7 +63,6 @@ function formatLabels(labels: Labels | undefined): string {
 // A series' label text, kept as long as prom-client keeps the series: counters and histograms keep
 // their first label object for the life of a series (gauges replace theirs on every set).
 const labelText = new WeakMap<object, string>();
-const bucketPrefix = new WeakMap<object, Buffer>();
 
 function cachedLabels(labels: Labels | undefined): string {
   if (!labels) return '';
@@ -96,11 +96,6 @@ class Writer {
   text(s: string): void {
     this.room(s.length * 3); // the most a UTF-16 unit can take in UTF-8
     this.off += this.buf.write(s, this.off);
-  }
-  bytes(b: Buffer): void {
-    this.room(b.length);
-    this.buf.set(b, this.off);
-    this.off += b.length;
   }
   result(): Buffer {
     return this.buf.subarray(0, this.off);
@@ -142,28 +137,45 @@ function renderSummary(w: Writer, m: Metric): void {
   }
 }
 
+// A histogram series' text, kept with the count it was rendered at: prom-client updates a series
+// in place and every observation adds to its count, so an unchanged count means unchanged text.
+// Most series of a scrape were rendered by prerender() after their target's cycle, not by it.
+const seriesText = new WeakMap<object, { count: number; text: string }>();
+
+type HistogramEntry = HistogramInternals['hashMap'][string];
+
+function histogramSeries(h: HistogramInternals, les: readonly string[], e: HistogramEntry): string {
+  const cached = seriesText.get(e);
+  if (cached && cached.count === e.count) return cached.text;
+  const l = cachedLabels(e.labels);
+  const open = `${h.name}_bucket{${l ? `${l},` : ''}`;
+  let text = '';
+  let acc = 0;
+  for (let i = 0; i < les.length; i++) {
+    acc += e.bucketValues[h.upperBounds[i] as unknown as string] ?? 0;
+    text += `${open}${les[i]}${acc}\n`;
+  }
+  text += `${open}le="+Inf"} ${e.count}\n${sumAndCount(h.name, l, e.sum, e.count)}`;
+  seriesText.set(e, { count: e.count, text });
+  return text;
+}
+
+const leText = new WeakMap<object, string[]>();
+
+function lesOf(h: HistogramInternals): string[] {
+  let les = leText.get(h);
+  if (!les) {
+    les = h.upperBounds.map((b) => `le="${formatNumber(b)}"} `);
+    leText.set(h, les);
+  }
+  return les;
+}
+
 function renderHistogram(w: Writer, m: Metric): void {
   const h = m as unknown as HistogramInternals;
-  const les = h.upperBounds.map((b) => Buffer.from(`le="${formatNumber(b)}"} `));
+  const les = lesOf(h);
   header(w, h.name, h.help, 'histogram');
-  for (const key in h.hashMap) {
-    const e = h.hashMap[key]!;
-    const l = cachedLabels(e.labels);
-    let open = bucketPrefix.get(e);
-    if (!open) {
-      open = Buffer.from(`${h.name}_bucket{${l ? `${l},` : ''}`);
-      bucketPrefix.set(e, open);
-    }
-    let acc = 0;
-    for (let i = 0; i < les.length; i++) {
-      acc += e.bucketValues[h.upperBounds[i] as unknown as string] ?? 0;
-      w.bytes(open);
-      w.bytes(les[i]!);
-      w.text(`${acc}\n`);
-    }
-    w.bytes(open);
-    w.text(`le="+Inf"} ${e.count}\n${sumAndCount(h.name, l, e.sum, e.count)}`);
-  }
+  for (const key in h.hashMap) w.text(histogramSeries(h, les, h.hashMap[key]!));
 }
 
 async function renderGeneric(w: Writer, m: Metric, format: ExpositionFormat): Promise<void> {
@@ -197,4 +209,18 @@ export async function renderMetrics(registries: Registry[], format: ExpositionFo
   const out = w.result();
   lastSize = out.length;
   return out;
+}
+
+/** Renders the histogram series that changed since they were last rendered, so that the next
+ *  scrape copies them instead (call it when a target's cycle has ended; a scrape never depends on
+ *  it: a series that changed afterwards is rendered by the scrape). */
+export function prerender(registries: Registry[]): void {
+  for (const r of registries) {
+    for (const m of r.getMetricsAsArray() as unknown as Metric[]) {
+      if (!isPlainHistogram(m)) continue;
+      const h = m as unknown as HistogramInternals;
+      const les = lesOf(h);
+      for (const key in h.hashMap) histogramSeries(h, les, h.hashMap[key]!);
+    }
+  }
 }

@@ -16,7 +16,7 @@ import type { RequestTrace } from '../s3/request-trace.js';
 import { classifyFailure, IntegrityError } from './classify.js';
 import type { LeftoverStore } from './leftovers.js';
 import { cycleId, cycleKeyPrefix, ephemeralBucketName } from './naming.js';
-import { isMultipart, type Operation } from './operations.js';
+import { isMultipart, READ_ONLY, type Operation } from './operations.js';
 import { makePayload, type Payload } from './payload.js';
 import type { CycleObserver, CycleResult, OperationResult } from './result.js';
 
@@ -35,6 +35,8 @@ export interface CycleOptions {
 /** `rejected`: the request certainly changed nothing (never sent, or refused with a 4xx). */
 type Step<T> = { ok: true; value: T } | { ok: false; rejected?: boolean };
 const FAILED: Step<never> = { ok: false };
+/** How long a write in flight at shutdown may still finish (its own deadline still applies). */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   return new Cycle(o).run();
@@ -275,8 +277,15 @@ class Cycle {
       timedOut = true;
       abort.abort(new Error(`${operation} exceeded ${this.o.timeoutMs} ms`));
     }, this.o.timeoutMs);
+    // Shutdown cuts a read at once. A write gets a short grace first: aborted, its outcome is
+    // unknown and the server may still apply it after the cleanup's delete (a bucket created after
+    // its DeleteBucket said NoSuchBucket is a leftover no one tracks).
     const shutdown = this.o.signal;
-    const onShutdown = () => abort.abort(shutdown?.reason);
+    let grace: NodeJS.Timeout | undefined;
+    const onShutdown = () => {
+      if (READ_ONLY.has(operation)) abort.abort(shutdown?.reason);
+      else grace = setTimeout(() => abort.abort(shutdown?.reason), SHUTDOWN_GRACE_MS);
+    };
     if (shutdown?.aborted) onShutdown();
     else shutdown?.addEventListener('abort', onShutdown, { once: true });
     const signal = abort.signal;
@@ -314,6 +323,7 @@ class Cycle {
       return { ok: false, rejected: NEVER_SENT.has(f.reason) || (f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500) };
     } finally {
       clearTimeout(timer);
+      clearTimeout(grace);
       shutdown?.removeEventListener('abort', onShutdown);
     }
   }

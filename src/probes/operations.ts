@@ -18,6 +18,9 @@ export const OPERATIONS = [
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/** Operations that change nothing in the store. */
+export const READ_ONLY: ReadonlySet<Operation> = new Set(['HeadObject', 'GetObject', 'ListObjectsV2', 'ListBuckets']);
+
 const MULTIPART: readonly Operation[] = ['CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload'];
 const BUCKET_LIFECYCLE: readonly Operation[] = ['CreateBucket', 'DeleteBucket'];
 

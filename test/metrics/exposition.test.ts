@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { renderMetrics, type ExpositionFormat } from '../../src/metrics/exposition.js';
+import { prerender, renderMetrics, type ExpositionFormat } from '../../src/metrics/exposition.js';
 
 const HARD = ['plain', 'quote " inside', 'back\\slash', 'new\nline', 'ünïcødé ✓', ''];
 
@@ -134,5 +134,39 @@ describe('metrics exposition', () => {
     assert.equal(lint.error, undefined, 'promtool must be installed (scripts/setup.sh)');
     // promtool only objects to what the test data does on purpose: a non-base-unit help line is fine
     assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+  });
+
+  test('kept histogram text follows every observation, reset and removal, prerendered or not', async () => {
+    const r = filled();
+    const h = r.getSingleMetric('t_duration_seconds') as Histogram;
+    const same = async () => {
+      const theirs = parse(await r.metrics());
+      const ours = parse((await renderMetrics([r], 'prometheus')).toString('utf8'));
+      assertSameSamples(ours, theirs);
+      return ours;
+    };
+    prerender([r]);
+    await same();
+    // changed after the prerender: the scrape must not serve the kept text
+    h.observe({ target: 'plain', op: 'GetObject' }, 0.005);
+    let ours = await same();
+    assert.equal(ours.samples.get('t_duration_seconds_count{op="GetObject",target="plain"}'), 26);
+    assert.equal(ours.samples.get('t_duration_seconds_bucket{le="0.01",op="GetObject",target="plain"}'), 1);
+    // several observations between renders, one of them prerendered halfway
+    h.observe({ target: 'plain', op: 'GetObject' }, 0.5);
+    prerender([r]);
+    h.observe({ target: 'plain', op: 'GetObject' }, 50);
+    ours = await same();
+    assert.equal(ours.samples.get('t_duration_seconds_bucket{le="+Inf",op="GetObject",target="plain"}'), 28);
+    // a removed series disappears; a reset starts from zero, not from the kept text
+    h.remove({ target: 'plain', op: 'PutObject' });
+    ours = await same();
+    assert.equal(ours.samples.get('t_duration_seconds_count{op="PutObject",target="plain"}'), undefined);
+    h.reset();
+    h.observe({ target: 'plain', op: 'GetObject' }, 0.005);
+    ours = await same();
+    assert.equal(ours.samples.get('t_duration_seconds_count{op="GetObject",target="plain"}'), 1);
+    const durationSeries = [...ours.samples.keys()].filter((k) => k.startsWith('t_duration_seconds'));
+    assert.equal(durationSeries.length, 8, durationSeries.join('\n')); // 5 buckets + Inf + sum + count of one series
   });
 });

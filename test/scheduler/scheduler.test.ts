@@ -8,7 +8,8 @@ import type { CycleResult } from '../../src/probes/result.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { TargetRunner } from '../../src/scheduler/target-runner.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { testRgw } from '../support/rgw.js';
+import { s3Client, testRgw } from '../support/rgw.js';
+import { bucketsWithPrefix } from '../support/store.js';
 import { testConfig } from '../support/targets.js';
 
 const logger = pino({ level: 'silent' });
@@ -88,6 +89,37 @@ test('stop() aborts the cycle in flight and waits for its cleanup', async () => 
     assert.equal(cycles[0]!.leftovers, 0, 'cleanup ran despite the abort');
     assert.ok(cycles[0]!.operations.some((o) => o.operation === 'GetObject' && o.outcome === 'skipped' && o.skippedBecause === 'shutdown'));
   } finally {
+    await proxy.close();
+    for (const r of runners) r.destroy();
+  }
+});
+
+test('stop() with a write in flight: the write may finish, its cleanup then removes what it made', async () => {
+  // The server receives CreateBucket and applies it 800 ms later, whatever became of the client.
+  // Cut at once, the cycle's DeleteBucket would find no bucket and the late one would stay behind.
+  const proxy = await startFaultProxy({ upstream: testRgw().endpoint });
+  proxy.setFault({ kind: 'hold-request', ms: 800, times: 1, match: { operation: 'CreateBucket' } });
+  const config = testConfig([{ name: 'late', endpoint: proxy.url, objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'sch-late' } } }], { schedule: '0 0 1 1 *', timeout: '30s' });
+  const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));
+  const cycles: CycleResult[] = [];
+  const s = new Scheduler({ schedule: config.schedule, spread: 0, jitterMs: 0, runners, logger, hooks: { onCycle: (c) => cycles.push(c), onSkipped() {}, onStart() {} } });
+  const s3 = s3Client(testRgw());
+  try {
+    s.start();
+    while (proxy.stats.faulted === 0) await sleep(20);
+    const t0 = Date.now();
+    await s.stop();
+    assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
+    await sleep(1000); // past the hold: a request the server still had to apply has been applied
+    assert.deepEqual(await bucketsWithPrefix(s3, 'sch-late'), []);
+    assert.equal(cycles.length, 1);
+    assert.equal(cycles[0]!.aborted, true);
+    const ops = cycles[0]!.operations;
+    assert.deepEqual(ops.filter((o) => o.operation === 'CreateBucket').map((o) => o.outcome), ['success']);
+    assert.ok(ops.some((o) => o.operation === 'PutObject' && o.skippedBecause === 'shutdown'));
+    assert.equal(cycles[0]!.leftovers, 0);
+  } finally {
+    s3.destroy();
     await proxy.close();
     for (const r of runners) r.destroy();
   }

@@ -47,6 +47,9 @@ export type Fault = FaultCommon & (
   | { kind: 'status'; status: number; code?: string; message?: string; headers?: Record<string, string> }
   /** Send the real head (Content-Length intact) and `afterBytes` (default half) of the body, then FIN. */
   | { kind: 'truncate'; afterBytes?: number }
+  /** Read the whole request and forward it ms later, even if the client gave up meanwhile (as a
+   *  server applies a request whose client went away): a write whose outcome the client never saw. */
+  | { kind: 'hold-request'; ms: number }
   /** Send the response body at bytesPerSecond. */
   | { kind: 'trickle'; bytesPerSecond: number }
 );
@@ -255,12 +258,22 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       }
     }
 
+    let held: Buffer | undefined;
+    if (fault?.kind === 'hold-request') {
+      const chunks: Buffer[] = [];
+      for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+      held = Buffer.concat(chunks);
+      await sleep(fault.ms);
+    }
     const upReq = http.request({
       host: upstream.hostname, port: upstream.port || 80, method: req.method, path: req.url, agent,
       headers: rawHeaders(req.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders,
     });
-    res.on('close', () => { if (!res.writableFinished) upReq.destroy(); });
-    req.pipe(upReq);
+    if (held) upReq.end(held); // applied upstream whatever became of the client
+    else {
+      res.on('close', () => { if (!res.writableFinished) upReq.destroy(); });
+      req.pipe(upReq);
+    }
     const upRes = await new Promise<http.IncomingMessage>((resolve, reject) => {
       upReq.on('response', resolve);
       upReq.on('error', reject);
@@ -280,7 +293,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       await sleep(fault.ms);
       x.holdNs = now() - h0;
     }
-    if (res.destroyed) { upRes.destroy(); return; }
+    if (res.destroyed) { upRes.resume(); return; }
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage,
       rawHeaders(upRes.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders);
     const length = Number(upRes.headers['content-length'] ?? NaN);
