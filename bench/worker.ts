@@ -136,7 +136,7 @@ async function cost(): Promise<Record<string, unknown>> {
 // ---- 3 + 4. scale (and the scrape, served from the largest run) --------------------------------
 async function scale(): Promise<Record<string, unknown>> {
   const o = opts as { rgw: S3Endpoint; targets: number; intervalSeconds: number; slots: number; ebpf: boolean; scrape: boolean };
-  const schedule = o.intervalSeconds === 1 ? '* * * * * *' : `*/${o.intervalSeconds} * * * * *`;
+  const schedule = o.intervalSeconds === 1 ? '* * * * * *' : o.intervalSeconds === 60 ? '0 * * * * *' : `*/${o.intervalSeconds} * * * * *`;
   const { rt, tracerUp } = await exporter(o.rgw, { targets: o.targets, name: `scale${o.targets}`, schedule, ebpf: o.ebpf });
   // The start-up round (sweep + first cycle of every target within 2 s) is not steady state.
   const firstRoundDone = await until(() => seen.cycles >= o.targets, o.intervalSeconds * 1000 * 3);

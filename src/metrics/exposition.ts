@@ -80,10 +80,12 @@ function formatNumber(v: number): string {
 }
 
 /** An append-only byte buffer: the text is written once, as bytes, instead of as a rope of
- *  strings that must be flattened and then encoded again for the socket. */
+ *  strings that must be flattened and then encoded again for the socket. Short strings are joined
+ *  first: one write per line would cost a native call each (~9k counter lines at 300 targets). */
 class Writer {
   private buf: Buffer;
   private off = 0;
+  private pending = '';
   constructor(sizeHint: number) {
     this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, sizeHint));
   }
@@ -93,11 +95,26 @@ class Writer {
     this.buf.copy(next, 0, 0, this.off);
     this.buf = next;
   }
-  text(s: string): void {
+  private write(s: string): void {
     this.room(s.length * 3); // the most a UTF-16 unit can take in UTF-8
     this.off += this.buf.write(s, this.off);
   }
+  private flush(): void {
+    if (!this.pending) return;
+    this.write(this.pending);
+    this.pending = '';
+  }
+  text(s: string): void {
+    if (s.length >= 512) {
+      this.flush();
+      this.write(s);
+      return;
+    }
+    this.pending += s;
+    if (this.pending.length >= 8 * 1024) this.flush();
+  }
   result(): Buffer {
+    this.flush();
     return this.buf.subarray(0, this.off);
   }
 }
@@ -178,8 +195,9 @@ function renderHistogram(w: Writer, m: Metric): void {
   for (const key in h.hashMap) w.text(histogramSeries(h, les, h.hashMap[key]!));
 }
 
-async function renderGeneric(w: Writer, m: Metric, format: ExpositionFormat): Promise<void> {
-  const d = (await m.get()) as unknown as { name: string; help: string; type: string; values: MetricValue[] };
+type MetricData = { name: string; help: string; type: string; values: MetricValue[] };
+
+function renderGeneric(w: Writer, d: MetricData, format: ExpositionFormat): void {
   // OpenMetrics names a counter family without _total and each of its samples with it.
   const counter = format === 'openmetrics' && d.type === 'counter';
   const family = counter ? d.name.replace(/_total$/, '') : d.name;
@@ -195,16 +213,21 @@ async function renderGeneric(w: Writer, m: Metric, format: ExpositionFormat): Pr
 
 let lastSize = 0;
 
-/** Every metric of the registries, in registration order. Names must not repeat across them. */
+/** Every metric of the registries: histograms and summaries first, in registration order, then
+ *  the rest in registration order. Names must not repeat across the registries. */
 export async function renderMetrics(registries: Registry[], format: ExpositionFormat): Promise<Buffer> {
   const w = new Writer(lastSize + (lastSize >> 3));
+  const rest: Promise<MetricData>[] = [];
   for (const r of registries) {
     for (const m of r.getMetricsAsArray() as unknown as Metric[]) {
       if (isPlainHistogram(m)) renderHistogram(w, m);
       else if (isPlainSummary(m)) renderSummary(w, m);
-      else await renderGeneric(w, m, format);
+      // started now, awaited after the histograms: some collect callbacks wait for the event loop
+      // (prom-client's event-loop lag waits a setImmediate), which must not split the render
+      else rest.push(m.get() as unknown as Promise<MetricData>);
     }
   }
+  for (const d of await Promise.all(rest)) renderGeneric(w, d, format);
   if (format === 'openmetrics') w.text('# EOF\n');
   const out = w.result();
   lastSize = out.length;
