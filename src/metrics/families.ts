@@ -5,6 +5,9 @@ import { CYCLE_BUCKETS, LATENCY_BUCKETS } from './buckets.js';
 
 export type ProberFamilies = ReturnType<typeof createFamilies>;
 
+/** The sliding window of the operation latency summary: its memory grows until the window is full. */
+export const SUMMARY_WINDOW_SECONDS = 600;
+
 export function createFamilies(registry: Registry, targetLabels: string[]) {
   const L = targetLabels;
   const registers = [registry];
@@ -17,7 +20,7 @@ export function createFamilies(registry: Registry, targetLabels: string[]) {
     opLatency: new Summary({
       name: 's3prober_operation_latency_seconds',
       help: 'Duration of successful S3 operations over a sliding 10 minute window.',
-      labelNames: [...L, 'operation', 'size'], percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers,
+      labelNames: [...L, 'operation', 'size'], percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: SUMMARY_WINDOW_SECONDS, ageBuckets: 5, registers,
     }),
     opLast: new Gauge({
       name: 's3prober_operation_last_duration_seconds',
