@@ -19,7 +19,6 @@ import { parseConfig } from '../src/config/load.js';
 import { startWireTracer, WIRE_FAMILY_NAMES, type WireTracer } from '../src/ebpf/index.js';
 import { createLogger } from '../src/log/logger.js';
 import { MetricsRecorder } from '../src/metrics/recorder.js';
-import { SUMMARY_WINDOW_SECONDS } from '../src/metrics/families.js';
 import type { CycleResult, OperationResult } from '../src/probes/result.js';
 import { createTargetClient, type TargetClient } from '../src/s3/client.js';
 import { withRequestScope } from '../src/s3/instrument.js';
@@ -403,9 +402,25 @@ async function throughput(): Promise<Record<string, unknown>> {
   return { tracerUp: up, steps };
 }
 
+/** Least-squares line through (t, y): its slope, and the growth it implies over the span of t. */
+function trend(points: [number, number][]): { slope: number; growth: number } {
+  const n = points.length;
+  if (n < 2) return { slope: 0, growth: 0 };
+  const mt = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [t, y] of points) {
+    num += (t - mt) * (y - my);
+    den += (t - mt) ** 2;
+  }
+  const slope = den ? num / den : 0;
+  return { slope, growth: slope * (points[n - 1]![0] - points[0]![0]) };
+}
+
 // ---- soak (issue 5) ----------------------------------------------------------------------------
 async function soak(): Promise<Record<string, unknown>> {
-  const o = opts as { rgw: S3Endpoint; proxyUrl: string; targets: number; cycles: number; warmCycles: number; timeout: string; ebpf: boolean };
+  const o = opts as { rgw: S3Endpoint; proxyUrl: string; targets: number; cycles: number; warmCycles: number; warmupSeconds: number; timeout: string; ebpf: boolean };
   const gc = (globalThis as { gc?: () => void }).gc;
   const settle = async () => { gc?.(); await sleep(100); gc?.(); };
   const fds0 = fdCount();
@@ -422,29 +437,28 @@ async function soak(): Promise<Record<string, unknown>> {
     samples.push({ t: (Date.now() - t0) / 1000, cycles: seen.cycles, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), fds });
     if (samples.length % 30 === 0) void send({ type: 'progress', cycles: seen.cycles, rssMb: mb(m.rss), fds });
   }, 1000);
-  await until(() => seen.cycles >= o.warmCycles, 3_600_000);
+  // Warm-up (by default until the latency summary's sliding window is full: its digests grow with
+  // every observation until then, by design), and at least warmCycles. The N cycles are measured after it.
+  const fullAt = t0 + o.warmupSeconds * 1000;
+  await until(() => seen.cycles >= o.warmCycles && Date.now() >= fullAt, 3_600_000);
   await settle();
   const warm = { cycles: seen.cycles, rssMb: mb(process.memoryUsage().rss), heapMb: mb(process.memoryUsage().heapUsed), fds: fdCount(), atSeconds: (Date.now() - t0) / 1000 };
   const h = eld();
   const cycles0 = seen.cycles;
   const ops0 = seen.ops;
-  // A second baseline once the latency summary's sliding window is full: until then its digests
-  // grow with every observation, by design (the first baseline is taken while they still do).
-  let windowFull: { cycles: number; rssMb: number; heapMb: number; atSeconds: number } | undefined;
-  const fullAt = t0 + (SUMMARY_WINDOW_SECONDS + 10) * 1000;
-  await until(() => seen.cycles >= o.cycles || Date.now() >= fullAt, 24 * 3_600_000);
-  if (seen.cycles < o.cycles) {
-    await settle();
-    const m = process.memoryUsage();
-    windowFull = { cycles: seen.cycles, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), atSeconds: (Date.now() - t0) / 1000 };
-  }
-  await until(() => seen.cycles >= o.cycles, 24 * 3_600_000);
+  const at0 = { failures: seen.failures, skipped: seen.skipped, reasons: { ...seen.reasons } };
+  await until(() => seen.cycles >= cycles0 + o.cycles, 24 * 3_600_000);
   const loop = eldMs(h);
-  const atN = { cycles: seen.cycles, seconds: (Date.now() - t0) / 1000 };
+  const atN = { cycles: seen.cycles - cycles0, seconds: (Date.now() - t0) / 1000 - warm.atSeconds };
+  // RSS at one instant moves by tens of MB with V8's heap sizing (a gc() even drops it, and it
+  // grows back); the trend of the once-a-second samples over the measured cycles does not.
+  const measured = samples.filter((x) => x.t >= warm.atSeconds + 5);
+  const rssTrend = trend(measured.map((x) => [x.t, x.rssMb]));
+  const heapTrend = trend(measured.map((x) => [x.t, x.heapMb]));
   const opsRun = seen.ops - ops0;
-  const reasons = { ...seen.reasons };
-  const failures = seen.failures;
-  const skipped = seen.skipped;
+  const reasons = Object.fromEntries(Object.entries(seen.reasons).map(([k, v]) => [k, v - (at0.reasons[k] ?? 0)]));
+  const failures = seen.failures - at0.failures;
+  const skipped = seen.skipped - at0.skipped;
   // faults off: let every target run clean cycles, which retry what earlier cycles could not remove
   await send({ type: 'faults-off' });
   await new Promise<void>((r) => process.on('message', (m: { type?: string }) => m.type === 'faults-off-done' && r()));
@@ -470,9 +484,9 @@ async function soak(): Promise<Record<string, unknown>> {
   c.destroy();
   return {
     tracerUp, targets: o.targets, cyclesRequested: o.cycles, cycles: atN.cycles, secondsToN: atN.seconds,
-    cyclesMeasured: atN.cycles - cycles0, opsMeasured: opsRun, failures, reasons, cyclesSkipped: skipped, gcExposed: gc !== undefined,
+    cyclesMeasured: atN.cycles, warmupCycles: cycles0, opsMeasured: opsRun, failures, reasons, cyclesSkipped: skipped, gcExposed: gc !== undefined,
     warm, end, rssGrowthMb: end.rssMb - warm.rssMb, heapGrowthMb: end.heapMb - warm.heapMb,
-    windowFull, ...(windowFull ? { rssGrowthAfterWindowMb: end.rssMb - windowFull.rssMb, heapGrowthAfterWindowMb: end.heapMb - windowFull.heapMb } : {}),
+    rssTrendGrowthMb: rssTrend.growth, rssTrendSlopeMbPerHour: rssTrend.slope * 3600, heapTrendGrowthMb: heapTrend.growth,
     fds: { beforeStart: fds0, warm: warm.fds, end: end.fds, max: maxFds, afterStop: fdsAfterStop },
     eventLoopDelayMs: loop,
     leftovers: { exporterGauge: leftoverGauge, bucketsInStore: buckets.length, objectsInStore: objects, uploadsInStore: uploads },

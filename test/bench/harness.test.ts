@@ -77,6 +77,9 @@ test('npm run bench -- --quick: every section, sane figures, table and JSON', as
     positive(j.scrape.latencyMs.p50, 'scrape latency');
     positive(j.scrape.bytes.p50, 'scrape size');
     assert.ok(j.scrape.series > 100, `only ${j.scrape.series} series`);
+    // scraped as Prometheus does (gzip) and as curl does: the same exposition, compressed or not
+    assert.deepEqual(j.scrape.plain.status, [200]);
+    assert.ok(j.scrape.bytes.p50 * 3 < j.scrape.plain.bytes.p50, `gzip ${j.scrape.bytes.p50} B vs plain ${j.scrape.plain.bytes.p50} B`);
 
     // 5. tracer throughput: SDK and bare HTTP steps
     assert.equal(j.throughput.steps.length, 4);
