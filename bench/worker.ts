@@ -450,9 +450,10 @@ async function soak(): Promise<Record<string, unknown>> {
   await until(() => seen.cycles >= cycles0 + o.cycles, 24 * 3_600_000);
   const loop = eldMs(h);
   const atN = { cycles: seen.cycles - cycles0, seconds: (Date.now() - t0) / 1000 - warm.atSeconds };
-  // RSS at one instant moves by tens of MB with V8's heap sizing (a gc() even drops it, and it
-  // grows back); the trend of the once-a-second samples over the measured cycles does not.
-  const measured = samples.filter((x) => x.t >= warm.atSeconds + 5);
+  // RSS at one instant moves by tens of MB with V8's heap sizing; the trend of the once-a-second
+  // samples over the measured cycles does not. It starts a minute after the baseline: the baseline's
+  // forced gc() drops RSS by ~50 MB, which V8 grows back within that minute (soak of 2026-11-21).
+  const measured = samples.filter((x) => x.t >= warm.atSeconds + 60);
   const rssTrend = trend(measured.map((x) => [x.t, x.rssMb]));
   const heapTrend = trend(measured.map((x) => [x.t, x.heapMb]));
   const opsRun = seen.ops - ops0;
