@@ -293,7 +293,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       await sleep(fault.ms);
       x.holdNs = now() - h0;
     }
-    if (res.destroyed) { upRes.resume(); return; }
+    if (res.destroyed) { upRes.destroy(); return; }
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage,
       rawHeaders(upRes.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders);
     const length = Number(upRes.headers['content-length'] ?? NaN);
