@@ -1,12 +1,15 @@
 // The /metrics text, rendered from prom-client's metric objects. prom-client's own registry
 // rendering allocates an object per histogram bucket and formats every label set per line: at
 // 300 targets (~190k lines) that was 0.4-2.5 s and a garbage collection storm per scrape
-// (BENCHMARKS.md, scrape). Here a series' label set is formatted once, histogram buckets and summary
-// quantiles are read in place, and a histogram series' text is kept until its next observation
-// (prerender() renders it when its target's cycle ends). Counters, gauges and anything with a collect
-// callback go through prom-client's public get(). test/metrics/exposition.test.ts holds the output to be the
-// same samples as prom-client's own rendering, so an upgrade that changes its internals fails there.
-import { Histogram, Registry, Summary, type Metric } from 'prom-client';
+// (BENCHMARKS.md, scrape). Here the state of counters, gauges, histograms and summaries is read in
+// place, and a family's series are kept as one text part (and its gzip) per target until one of
+// them changes (series-groups.ts); prerender() renders them when a target's cycle ends, so a scrape
+// mostly joins kept parts. Anything else (a collect callback, another class) goes through
+// prom-client's public get(). test/metrics/exposition.test.ts holds the output to be the same
+// samples as prom-client's own rendering, so an upgrade that changes its internals fails there.
+import { Counter, Gauge, Histogram, Registry, Summary, type Metric } from 'prom-client';
+import { deflateAll, gzipOf, Part, textOf } from './gzip-parts.js';
+import { SeriesGroups, type FamilyKind } from './series-groups.js';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
@@ -79,48 +82,26 @@ function formatNumber(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 }
 
-/** An append-only byte buffer: the text is written once, as bytes, instead of as a rope of
- *  strings that must be flattened and then encoded again for the socket. Short strings are joined
- *  first: one write per line would cost a native call each (~9k counter lines at 300 targets). */
+/** The text of one render: fresh text joined into parts, between the kept parts of grouped families. */
 class Writer {
-  private buf: Buffer;
-  private off = 0;
+  readonly parts: Part[] = [];
   private pending = '';
-  constructor(sizeHint: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, sizeHint));
-  }
-  private room(n: number): void {
-    if (this.off + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
-    this.buf.copy(next, 0, 0, this.off);
-    this.buf = next;
-  }
-  private write(s: string): void {
-    this.room(s.length * 3); // the most a UTF-16 unit can take in UTF-8
-    this.off += this.buf.write(s, this.off);
-  }
-  private flush(): void {
-    if (!this.pending) return;
-    this.write(this.pending);
-    this.pending = '';
-  }
   text(s: string): void {
-    if (s.length >= 512) {
-      this.flush();
-      this.write(s);
-      return;
-    }
     this.pending += s;
-    if (this.pending.length >= 8 * 1024) this.flush();
   }
-  result(): Buffer {
-    this.flush();
-    return this.buf.subarray(0, this.off);
+  part(p: Part): void {
+    this.cut();
+    this.parts.push(p);
+  }
+  cut(): void {
+    if (!this.pending) return;
+    this.parts.push(new Part(Buffer.from(this.pending, 'utf8')));
+    this.pending = '';
   }
 }
 
-function header(w: Writer, name: string, help: string, type: string): void {
-  w.text(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`);
+function header(name: string, help: string, type: string): string {
+  return `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`;
 }
 
 /** The _sum and _count lines that close a histogram's or a summary's series. */
@@ -129,81 +110,137 @@ function sumAndCount(name: string, labels: string, sum: number, count: number): 
   return `${name}_sum${braces} ${formatNumber(sum)}\n${name}_count${braces} ${count}\n`;
 }
 
-function isPlainHistogram(m: Metric): boolean {
-  const h = m as unknown as Partial<HistogramInternals>;
-  return m instanceof Histogram && !h.collect && typeof h.hashMap === 'object' && Array.isArray(h.upperBounds);
+/** The state of a counter or gauge read in place. */
+interface ValueInternals {
+  name: string;
+  help: string;
+  collect?: unknown;
+  hashMap: Record<string, { labels: Labels; value: number }>;
 }
 
-function isPlainSummary(m: Metric): boolean {
-  const x = m as unknown as Partial<SummaryInternals>;
-  return m instanceof Summary && !x.collect && !x.pruneAgedBuckets && typeof x.hashMap === 'object' && Array.isArray(x.percentiles);
+type Kind = 'histogram' | 'summary' | 'counter' | 'gauge';
+
+/** The kind of a metric whose state can be read in place; undefined for anything else (a collect
+ *  callback, another class), which goes through prom-client's public get(). */
+function plainKind(m: Metric): Kind | undefined {
+  const x = m as unknown as Partial<HistogramInternals & SummaryInternals & ValueInternals>;
+  if (x.collect || typeof x.hashMap !== 'object') return undefined;
+  if (m instanceof Histogram) return Array.isArray(x.upperBounds) ? 'histogram' : undefined;
+  if (m instanceof Summary) return Array.isArray(x.percentiles) && !x.pruneAgedBuckets ? 'summary' : undefined;
+  if (m instanceof Counter) return 'counter';
+  if (m instanceof Gauge) return 'gauge';
+  return undefined;
 }
+
+type SummaryEntry = SummaryInternals['hashMap'][string];
+type HistogramEntry = HistogramInternals['hashMap'][string];
+type ValueEntry = ValueInternals['hashMap'][string];
+
+/** A summary's window rotates on reading: the rotation's time tells that its quantiles moved. */
+interface WindowedDigest {
+  size?(): number;
+  lastRotateTimestampMillis?: number;
+}
+
+const byCount = (e: { count: number }) => e.count;
 
 /** prom-client compresses every age bucket's t-digest of every series before it reads one of them;
  *  the quantiles need only the current bucket, and a digest answers without being compressed. */
-function renderSummary(w: Writer, m: Metric): void {
-  const x = m as unknown as SummaryInternals;
-  header(w, x.name, x.help, 'summary');
+function summaryKind(x: SummaryInternals): FamilyKind<SummaryEntry> {
   const qs = x.percentiles.map((q) => `quantile="${formatNumber(q)}"`);
-  for (const key in x.hashMap) {
-    const e = x.hashMap[key]!;
-    const l = cachedLabels(e.labels);
-    let chunk = '';
-    for (let i = 0; i < qs.length; i++) chunk += `${x.name}{${qs[i]}${l ? `,${l}` : ''}} ${formatNumber(e.td.percentile(x.percentiles[i]!) || 0)}\n`;
-    w.text(chunk + sumAndCount(x.name, l, e.sum, e.count));
-  }
+  return {
+    version: byCount,
+    revision(e) {
+      const td = e.td as unknown as WindowedDigest;
+      td.size?.(); // rotates the window if its time has come
+      return td.lastRotateTimestampMillis ?? 0;
+    },
+    render(e) {
+      const l = cachedLabels(e.labels);
+      let text = '';
+      for (let i = 0; i < qs.length; i++) text += `${x.name}{${qs[i]}${l ? `,${l}` : ''}} ${formatNumber(e.td.percentile(x.percentiles[i]!) || 0)}\n`;
+      return text + sumAndCount(x.name, l, e.sum, e.count);
+    },
+  };
 }
 
-// A histogram series' text, kept with the count it was rendered at: prom-client updates a series
-// in place and every observation adds to its count, so an unchanged count means unchanged text.
-// Most series of a scrape were rendered by prerender() after their target's cycle, not by it.
-const seriesText = new WeakMap<object, { count: number; text: string }>();
-
-type HistogramEntry = HistogramInternals['hashMap'][string];
-
-function histogramSeries(h: HistogramInternals, les: readonly string[], e: HistogramEntry): string {
-  const cached = seriesText.get(e);
-  if (cached && cached.count === e.count) return cached.text;
-  const l = cachedLabels(e.labels);
-  const open = `${h.name}_bucket{${l ? `${l},` : ''}`;
-  let text = '';
-  let acc = 0;
-  for (let i = 0; i < les.length; i++) {
-    acc += e.bucketValues[h.upperBounds[i] as unknown as string] ?? 0;
-    text += `${open}${les[i]}${acc}\n`;
-  }
-  text += `${open}le="+Inf"} ${e.count}\n${sumAndCount(h.name, l, e.sum, e.count)}`;
-  seriesText.set(e, { count: e.count, text });
-  return text;
+function histogramKind(h: HistogramInternals): FamilyKind<HistogramEntry> {
+  const les = h.upperBounds.map((b) => `le="${formatNumber(b)}"} `);
+  return {
+    version: byCount,
+    render(e) {
+      const l = cachedLabels(e.labels);
+      const open = `${h.name}_bucket{${l ? `${l},` : ''}`;
+      let text = '';
+      let acc = 0;
+      for (let i = 0; i < les.length; i++) {
+        acc += e.bucketValues[h.upperBounds[i] as unknown as string] ?? 0;
+        text += `${open}${les[i]}${acc}\n`;
+      }
+      return `${text}${open}le="+Inf"} ${e.count}\n${sumAndCount(h.name, l, e.sum, e.count)}`;
+    },
+  };
 }
 
-const leText = new WeakMap<object, string[]>();
-
-function lesOf(h: HistogramInternals): string[] {
-  let les = leText.get(h);
-  if (!les) {
-    les = h.upperBounds.map((b) => `le="${formatNumber(b)}"} `);
-    leText.set(h, les);
-  }
-  return les;
+/** A counter's or gauge's samples; `sample` is the sample name (a counter's differs by format). */
+function valueKind(sample: string): FamilyKind<ValueEntry> {
+  return {
+    version: (e) => e.value,
+    render(e) {
+      const l = cachedLabels(e.labels);
+      return `${sample}${l ? `{${l}}` : ''} ${formatNumber(e.value)}\n`;
+    },
+  };
 }
 
-function renderHistogram(w: Writer, m: Metric): void {
-  const h = m as unknown as HistogramInternals;
-  const les = lesOf(h);
-  header(w, h.name, h.help, 'histogram');
-  for (const key in h.hashMap) w.text(histogramSeries(h, les, h.hashMap[key]!));
+/** OpenMetrics names a counter family without _total and each of its samples with it. */
+function counterNames(name: string, format: ExpositionFormat): { family: string; sample: string } {
+  if (format !== 'openmetrics') return { family: name, sample: name };
+  const family = name.replace(/_total$/, '');
+  return { family, sample: `${family}_total` };
+}
+
+type AnyGroups = SeriesGroups<{ labels: Labels }>;
+
+/** A family's kept text: its HELP/TYPE lines and its series groups. */
+interface Family {
+  header: Part;
+  groups: AnyGroups;
+}
+
+// Each plain metric's family, as long as prom-client keeps the metric (a counter's per format).
+const families = new WeakMap<Metric, Partial<Record<ExpositionFormat, Family>>>();
+
+/** The family's parts, rendering only the groups that changed since last time. */
+function familyParts(m: Metric, kind: Kind, format: ExpositionFormat, out: Part[]): void {
+  const x = m as unknown as HistogramInternals & SummaryInternals & ValueInternals & { labelNames?: string[] };
+  // the text differs by format only for counters
+  const key = kind === 'counter' ? format : 'prometheus';
+  let byFormat = families.get(m);
+  if (!byFormat) families.set(m, (byFormat = {}));
+  let f = byFormat[key];
+  if (!f) {
+    const names = kind === 'counter' ? counterNames(x.name, format) : { family: x.name, sample: x.name };
+    const k = kind === 'histogram' ? histogramKind(x) : kind === 'summary' ? summaryKind(x) : valueKind(names.sample);
+    f = {
+      header: new Part(Buffer.from(header(names.family, x.help, kind)), true),
+      // by the first label: the target, for every target-scoped family
+      groups: new SeriesGroups(k as unknown as FamilyKind<{ labels: Labels }>, x.labelNames?.[0]),
+    };
+    byFormat[key] = f;
+  }
+  out.push(f.header);
+  f.groups.parts(x.hashMap, out);
 }
 
 type MetricData = { name: string; help: string; type: string; values: MetricValue[] };
 
 function renderGeneric(w: Writer, d: MetricData, format: ExpositionFormat): void {
-  // OpenMetrics names a counter family without _total and each of its samples with it.
-  const counter = format === 'openmetrics' && d.type === 'counter';
-  const family = counter ? d.name.replace(/_total$/, '') : d.name;
-  header(w, family, d.help, d.type);
+  const counter = d.type === 'counter';
+  const { family, sample } = counter ? counterNames(d.name, format) : { family: d.name, sample: d.name };
+  w.text(header(family, d.help, d.type));
   for (const v of d.values) {
-    const name = counter ? `${family}_total` : (v.metricName ?? d.name);
+    const name = counter ? sample : (v.metricName ?? d.name);
     const own = cachedLabels(v.labels);
     const shared = cachedLabels(v.sharedLabels);
     const l = own && shared ? `${shared},${own}` : own || shared;
@@ -211,39 +248,65 @@ function renderGeneric(w: Writer, d: MetricData, format: ExpositionFormat): void
   }
 }
 
-let lastSize = 0;
-
-/** Every metric of the registries: histograms and summaries first, in registration order, then
- *  the rest in registration order. Names must not repeat across the registries. */
-export async function renderMetrics(registries: Registry[], format: ExpositionFormat): Promise<Buffer> {
-  const w = new Writer(lastSize + (lastSize >> 3));
-  const rest: Promise<MetricData>[] = [];
-  for (const r of registries) {
-    for (const m of r.getMetricsAsArray() as unknown as Metric[]) {
-      if (isPlainHistogram(m)) renderHistogram(w, m);
-      else if (isPlainSummary(m)) renderSummary(w, m);
-      // started now, awaited after the histograms: some collect callbacks wait for the event loop
-      // (prom-client's event-loop lag waits a setImmediate), which must not split the render
-      else rest.push(m.get() as unknown as Promise<MetricData>);
-    }
+/** One rendered exposition: its text, or that text as gzip from the parts' kept compression. */
+export class Exposition {
+  /** The text's length in bytes. */
+  readonly length: number;
+  constructor(readonly parts: readonly Part[]) {
+    this.length = parts.reduce((n, p) => n + p.text.length, 0);
   }
-  for (const d of await Promise.all(rest)) renderGeneric(w, d, format);
-  if (format === 'openmetrics') w.text('# EOF\n');
-  const out = w.result();
-  lastSize = out.length;
-  return out;
+  text(): Buffer {
+    return textOf(this.parts);
+  }
+  gzip(): Buffer {
+    compressAhead = true;
+    return gzipOf(this.parts);
+  }
 }
 
-/** Renders the histogram series that changed since they were last rendered, so that the next
- *  scrape copies them instead (call it when a target's cycle has ended; a scrape never depends on
- *  it: a series that changed afterwards is rendered by the scrape). */
+// What scrapes asked for: prerender() renders counters in the last scrape's format and, from the
+// first gzip scrape on, compresses what it renders.
+let lastFormat: ExpositionFormat = 'prometheus';
+let compressAhead = false;
+
+/** Every metric of the registries in registration order. Names must not repeat across them. */
+export async function renderMetrics(registries: Registry[], format: ExpositionFormat): Promise<Exposition> {
+  lastFormat = format;
+  const metrics = registries.flatMap((r) => r.getMetricsAsArray() as unknown as Metric[]);
+  // Collect callbacks first: the render that follows is one synchronous pass, so no turn of the
+  // event loop (a burst of cycle work) splits it.
+  const collected = new Map<Metric, MetricData>();
+  await Promise.all(metrics.filter((m) => !plainKind(m)).map(async (m) => collected.set(m, (await m.get()) as unknown as MetricData)));
+  const w = new Writer();
+  const kept: Part[] = [];
+  for (const m of metrics) {
+    const d = collected.get(m);
+    if (d) {
+      renderGeneric(w, d, format);
+      continue;
+    }
+    familyParts(m, plainKind(m)!, format, kept);
+    for (const p of kept) w.part(p);
+    kept.length = 0;
+  }
+  if (format === 'openmetrics') w.text('# EOF\n');
+  w.cut();
+  return new Exposition(w.parts);
+}
+
+/** Renders (and, once gzip is asked for, compresses) the groups that changed since they were last
+ *  rendered, so that the next scrape copies them instead. Call it when a target's cycle has ended;
+ *  a scrape never depends on it: a group that changed afterwards is rendered by the scrape. */
 export function prerender(registries: Registry[]): void {
+  const parts: Part[] = [];
   for (const r of registries) {
     for (const m of r.getMetricsAsArray() as unknown as Metric[]) {
-      if (!isPlainHistogram(m)) continue;
-      const h = m as unknown as HistogramInternals;
-      const les = lesOf(h);
-      for (const key in h.hashMap) histogramSeries(h, les, h.hashMap[key]!);
+      const kind = plainKind(m);
+      if (!kind) continue;
+      familyParts(m, kind, lastFormat, parts);
+      // a family's parts follow one another in the exposition as here: compressed ahead, as gzip will ask
+      if (compressAhead) deflateAll(parts);
+      parts.length = 0;
     }
   }
 }

@@ -4,6 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import zlib from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { prerender, renderMetrics, type ExpositionFormat } from '../../src/metrics/exposition.js';
 
@@ -83,7 +85,7 @@ async function both(format: ExpositionFormat): Promise<{ ours: Parsed; theirs: P
   // prom-client first: it compresses the summaries' digests, which ours then reads unchanged
   const theirs = parse(await r.metrics());
   // collect callbacks ran once more for prom-client: run ours against the same registry state
-  const text = (await renderMetrics([r], format)).toString('utf8');
+  const text = (await renderMetrics([r], format)).text().toString('utf8');
   return { ours: parse(text), theirs, text };
 }
 
@@ -119,7 +121,7 @@ describe('metrics exposition', () => {
   test('rendering leaves the metrics untouched: an OpenMetrics render, then text still says _total', async () => {
     const r = filled();
     await renderMetrics([r], 'openmetrics');
-    const text = (await renderMetrics([r], 'prometheus')).toString('utf8');
+    const text = (await renderMetrics([r], 'prometheus')).text().toString('utf8');
     assert.match(text, /# TYPE t_ops_total counter\n/);
   });
 
@@ -127,7 +129,7 @@ describe('metrics exposition', () => {
     const proc = new Registry();
     collectDefaultMetrics({ register: proc });
     for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) proc.removeSingleMetric(n);
-    const text = (await renderMetrics([proc, filled()], 'prometheus')).toString('utf8');
+    const text = (await renderMetrics([proc, filled()], 'prometheus')).text().toString('utf8');
     assert.match(text, /^process_cpu_user_seconds_total \d/m);
     assert.match(text, /^t_duration_seconds_count\{target="plain",op="GetObject"\} 25$/m);
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -141,7 +143,7 @@ describe('metrics exposition', () => {
     const h = r.getSingleMetric('t_duration_seconds') as Histogram;
     const same = async () => {
       const theirs = parse(await r.metrics());
-      const ours = parse((await renderMetrics([r], 'prometheus')).toString('utf8'));
+      const ours = parse((await renderMetrics([r], 'prometheus')).text().toString('utf8'));
       assertSameSamples(ours, theirs);
       return ours;
     };
@@ -168,5 +170,40 @@ describe('metrics exposition', () => {
     assert.equal(ours.samples.get('t_duration_seconds_count{op="GetObject",target="plain"}'), 1);
     const durationSeries = [...ours.samples.keys()].filter((k) => k.startsWith('t_duration_seconds'));
     assert.equal(durationSeries.length, 8, durationSeries.join('\n')); // 5 buckets + Inf + sum + count of one series
+  });
+
+  test('kept counter, gauge and summary text follows every change; gzip of the kept parts reads as the text', async () => {
+    const r = filled();
+    const c = r.getSingleMetric('t_ops_total') as Counter;
+    const g = r.getSingleMetric('t_value') as Gauge;
+    // a window of two 300 ms age buckets: its quantiles move with time alone
+    const s = new Summary({ name: 't_window_seconds', help: 'Short window.', labelNames: ['target'], percentiles: [0.5], maxAgeSeconds: 0.6, ageBuckets: 2, registers: [r] });
+    const same = async () => {
+      const theirs = parse(await r.metrics());
+      const ours = parse((await renderMetrics([r], 'prometheus')).text().toString('utf8'));
+      assertSameSamples(ours, theirs);
+      const e = await renderMetrics([r], 'openmetrics');
+      assert.ok(zlib.gunzipSync(e.gzip()).equals(e.text()), 'gzip of the parts is the text');
+      return ours;
+    };
+    s.observe({ target: 'plain' }, 3);
+    let ours = await same();
+    assert.equal(ours.samples.get('t_window_seconds{quantile="0.5",target="plain"}'), 3);
+    c.inc({ target: 'plain', outcome: 'success' }, 10);
+    g.set({ target: 'plain' }, 42); // a gauge replaces its entry on set
+    prerender([r]); // compresses ahead too: gzip was asked for
+    g.set({ target: 'plain' }, 43);
+    ours = await same();
+    assert.equal(ours.samples.get('t_ops_total{outcome="success",target="plain"}'), 11);
+    assert.equal(ours.samples.get('t_value{target="plain"}'), 43);
+    g.remove({ target: 'plain' });
+    g.set({ target: 'plain' }, 44); // same key again, now last in the map
+    ours = await same();
+    assert.equal(ours.samples.get('t_value{target="plain"}'), 44);
+    // the window rotates out the observation without any new one
+    await sleep(700);
+    ours = await same();
+    assert.equal(ours.samples.get('t_window_seconds{quantile="0.5",target="plain"}'), 0);
+    assert.equal(ours.samples.get('t_window_seconds_count{target="plain"}'), 1);
   });
 });
