@@ -20,6 +20,7 @@ import { startWireTracer, WIRE_FAMILY_NAMES, type WireTracer } from '../src/ebpf
 import { createLogger } from '../src/log/logger.js';
 import { MetricsRecorder } from '../src/metrics/recorder.js';
 import type { CycleResult, OperationResult } from '../src/probes/result.js';
+import { operationTiming } from '../src/probes/timing.js';
 import { createTargetClient, type TargetClient } from '../src/s3/client.js';
 import { withRequestScope } from '../src/s3/instrument.js';
 import type { RequestTrace } from '../src/s3/request-trace.js';
@@ -171,7 +172,7 @@ async function scale(): Promise<Record<string, unknown>> {
 
 // ---- 2. truth of the numbers --------------------------------------------------------------------
 interface Sample {
-  op: string; clientS: number; traceS: number; wireS?: number; serverS?: number; overheadS?: number;
+  op: string; clientS: number; prepareS?: number; traceS: number; wireS?: number; serverS?: number; overheadS?: number;
   /** The join key to the proxy's record: the client's local port and the request's monotonic window. */
   localPort?: number; startNs: bigint; endNs: bigint;
   proxy?: ProxyRecord;
@@ -263,7 +264,7 @@ async function truth(): Promise<Record<string, unknown>> {
             if (w?.trace === t) wire = w;
           },
         };
-        // timed like the prober's own op(): the SDK call with the body consumed
+        // timed as the prober's own op() times it (operationTiming): first request issued -> body consumed
         const t0 = process.hrtime.bigint();
         await withRequestScope(scope, async () => {
           if (op === 'PutObject') {
@@ -274,11 +275,11 @@ async function truth(): Promise<Record<string, unknown>> {
           }
         });
         const t1 = process.hrtime.bigint();
-        const clientS = Number(t1 - t0) / 1e9;
+        const { durationSeconds: clientS, prepareSeconds } = operationTiming(t0, t1, traces);
         const t = traces[traces.length - 1]!;
         const w = wire?.wire;
         return {
-          op, clientS, traceS: Number((t.endNs ?? t0) - t.startNs) / 1e9,
+          op, clientS, prepareS: prepareSeconds, traceS: Number((t.endNs ?? t0) - t.startNs) / 1e9,
           wireS: w?.wireSeconds, serverS: w?.phases.server, overheadS: w?.overheadSeconds,
           localPort: t.localPort, startNs: t.startNs < t0 ? t.startNs : t0, endNs: t1,
         } satisfies Sample;
@@ -317,8 +318,10 @@ async function truth(): Promise<Record<string, unknown>> {
           wireMinusDMs: dist(def(s.map((x) => ms(x.wireS))).map((x) => x - D)),
           serverPhaseMs: dist(def(s.map((x) => ms(x.serverS)))),
           serverMinusDMs: dist(def(s.map((x) => ms(x.serverS))).map((x) => x - D)),
-          // what the prober reports (SDK call, body read) beyond what the wire took
+          // what the prober reports (first request issued -> body read) beyond what the wire took
           clientOverWireMs: dist(wired.map((x) => (x.clientS - x.wireS!) * 1000)),
+          // the SDK's work before the request (the prepare phase, not in the reported latency)
+          prepareMs: dist(def(s.map((x) => ms(x.prepareS)))),
           // s3prober_client_overhead_seconds: the HTTP request's client time beyond the wire
           requestOverheadMs: dist(def(s.map((x) => ms(x.overheadS)))),
         };

@@ -297,7 +297,7 @@ const drilldown = dashboard({
       ]), 8, 8],
     ]],
     ['Phases', [
-      [timeseries('Client phases (mean per request)', 'resolve, connect, tls, processing (to first byte), transfer; only phases that were measured.', 's', [target(meanBy('s3prober_phase_duration_seconds', 'phase', T), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 12, 8],
+      [timeseries('Client phases (mean per request)', 'prepare (the SDK before the first request, not in the operation latency), resolve, connect, tls, processing (to first byte), transfer; only phases that were measured.', 's', [target(meanBy('s3prober_phase_duration_seconds', 'phase', T), '{{phase}}')], { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 60 }), 12, 8],
       [timeseries('Client phases p90', 'p90 of each phase, all operations together.', 's', [target(q(0.9, 's3prober_phase_duration_seconds', 'phase', T), '{{phase}}')]), 12, 8],
     ]],
     ['Bytes', [

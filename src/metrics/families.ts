@@ -14,7 +14,7 @@ export function createFamilies(registry: Registry, targetLabels: string[]) {
   return {
     opDuration: new Histogram({
       name: 's3prober_operation_duration_seconds',
-      help: 'Duration of successful S3 operations, body included (failures never enter it).',
+      help: 'Duration of successful S3 operations from the first request issued to the result in hand, body included (failures never enter it; the client\'s preparation before is the prepare phase).',
       labelNames: [...L, 'operation', 'size'], buckets: LATENCY_BUCKETS, registers,
     }),
     opLatency: new Summary({
@@ -44,7 +44,7 @@ export function createFamilies(registry: Registry, targetLabels: string[]) {
     }),
     phase: new Histogram({
       name: 's3prober_phase_duration_seconds',
-      help: 'Client-side phases of successful requests, all operations together: resolve, connect, tls, processing (to first response byte), transfer. Only measured phases are observed.',
+      help: 'Client-side phases of successful operations, all operations together: prepare (SDK serialization and signing before the first request, not in the operation duration), then per request resolve, connect, tls, processing (to first response byte), transfer. Only measured phases are observed.',
       // no operation label: per operation it was the largest family (BENCHMARKS.md, scrape)
       labelNames: [...L, 'phase'], buckets: LATENCY_BUCKETS, registers,
     }),

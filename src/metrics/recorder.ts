@@ -60,6 +60,7 @@ export class MetricsRecorder {
     f.opDuration.observe(sized, d);
     f.opLatency.observe(sized, d);
     f.opLast.set(sized, d);
+    if (r.prepareSeconds !== undefined) f.phase.observe({ ...base, phase: 'prepare' }, r.prepareSeconds);
     for (const t of r.traces) {
       for (const [phase, v] of Object.entries(t.phases)) if (v !== undefined) f.phase.observe({ ...base, phase }, v);
     }

@@ -12,6 +12,7 @@ import type { TargetConfig } from '../config/schema.js';
 import { formatBytes } from '../config/units.js';
 import type { TargetClient } from '../s3/client.js';
 import { withRequestScope } from '../s3/instrument.js';
+import { operationTiming } from './timing.js';
 import type { RequestTrace } from '../s3/request-trace.js';
 import { classifyFailure, IntegrityError } from './classify.js';
 import type { LeftoverStore } from './leftovers.js';
@@ -302,8 +303,8 @@ class Cycle {
     const t0 = process.hrtime.bigint();
     try {
       const value = await withRequestScope(scope, () => fn(signal));
-      const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      this.record({ target: this.t.name, operation, outcome: 'success', size, bytes, durationSeconds, traces, startedAt });
+      const timing = operationTiming(t0, process.hrtime.bigint(), traces);
+      this.record({ target: this.t.name, operation, outcome: 'success', size, bytes, ...timing, traces, startedAt });
       return { ok: true, value };
     } catch (err) {
       const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;

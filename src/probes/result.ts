@@ -7,8 +7,11 @@ export interface OperationResult {
   outcome: Outcome;
   /** Size class of the object involved ("4KiB"), empty when the operation has none. */
   size: string;
-  /** Wall time of the whole operation, body included; set for success and failure. */
+  /** Success: first request issued -> result in hand, body included (timing.ts). Failure: the whole
+   *  call. Set for both. */
   durationSeconds?: number;
+  /** Success: the client's time before its first request was issued (SDK serialization, signing). */
+  prepareSeconds?: number;
   /** Payload bytes moved by this operation. */
   bytes: number;
   reason?: FailureReason;

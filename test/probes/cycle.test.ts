@@ -81,6 +81,14 @@ describe('canary cycle against Ceph RGW', () => {
       assert.ok(t.reused ? t.phases.connect === undefined : t.phases.connect! > 0, 'connect measured only on new connections');
     }
     assert.ok(traces.some((t) => t.reused), 'keep-alive reuses connections');
+    // An operation's latency starts when its request is issued: it encloses the request's own
+    // window and the SDK's preparation before it is reported apart.
+    for (const o of r.operations) {
+      const t = o.traces[0]!;
+      const request = Number(t.endNs! - t.startNs) / 1e9;
+      assert.ok(o.prepareSeconds! > 0 && o.prepareSeconds! < 1, `${o.operation} prepare ${o.prepareSeconds}`);
+      assert.ok(o.durationSeconds! >= request, `${o.operation}: ${o.durationSeconds} s < its request's ${request} s`);
+    }
     await assertNothingLeft('cyc-eph');
   });
 
