@@ -164,8 +164,16 @@ async function scale(): Promise<Record<string, unknown>> {
   // the parent scrapes from its own process while the cycles go on, then says done
   const done = new Promise<void>((r) => process.on('message', (m: { type?: string }) => m.type === 'done' && r()));
   await send({ type: 'result', ...result });
+  // the prober's CPU while scraped, cycles going on: a scrape's own cost and what prerendering and
+  // compressing ahead of scrapes (src/metrics/exposition.ts) cost between them
+  const scrapeCpu0 = process.cpuUsage();
+  const scrapeT0 = process.hrtime.bigint();
+  const seenBefore = seen.cycles;
   await send({ type: 'scrape-ready', url: `http://127.0.0.1:${rt.address.port}/metrics` });
   await done;
+  const scrapeWall = Number(process.hrtime.bigint() - scrapeT0) / 1e9;
+  const scrapeCpu = cpuSeconds(process.cpuUsage(scrapeCpu0));
+  await send({ type: 'scrape-cpu', seconds: scrapeWall, cycles: seen.cycles - seenBefore, cpuCoreFraction: scrapeCpu / scrapeWall, cpuMsPerCycle: (scrapeCpu / Math.max(1, seen.cycles - seenBefore)) * 1000 });
   await rt.stop();
   return { scraped: true };
 }
