@@ -70,13 +70,13 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
   }
 }
 
-async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = []): Promise<Child> {
+async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Child> {
   const prof = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
-  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs: [...prof, ...nodeArgs] });
+  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs: [...prof, ...nodeArgs], env: { ...process.env, ...env } });
 }
 
-async function run1(mode: string, o: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const w = await worker(mode, o);
+async function run1(mode: string, o: Record<string, unknown>, form?: CostForm): Promise<Record<string, unknown>> {
+  const w = await worker(mode, o, form?.nodeArgs, form?.env);
   try {
     const { type: _t, ...r } = await w.next('result');
     return r;
@@ -131,14 +131,30 @@ async function scrapeRun(url: string): Promise<R> {
 } // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the workers
 
 // ---- sections ----------------------------------------------------------------------------------
+/** How the cost section runs the prober. `shipped` (default): as `s3prober run` starts, with the
+ *  V8 flags and environment of the CLI's first line (dist/src/cli/main.js: `#!/usr/bin/env -S
+ *  VAR=value node --flag`); `tsc` (S3PROBER_BENCH_COST_FORM=tsc): node's defaults. */
+interface CostForm { form: 'shipped' | 'tsc'; nodeArgs: string[]; env: Record<string, string> }
+function costForm(): CostForm {
+  if (process.env.S3PROBER_BENCH_COST_FORM === 'tsc') return { form: 'tsc', nodeArgs: [], env: {} };
+  const cli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  const words = /^#!\/usr\/bin\/env(?: -S)? (.*)$/.exec(first)?.[1]?.trim().split(/\s+/) ?? [];
+  const at = words.indexOf('node');
+  if (at < 0) throw new Error(`${cli}: no node on its first line: ${first}`);
+  const env = Object.fromEntries(words.slice(0, at).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { form: 'shipped', nodeArgs: words.slice(at + 1), env };
+}
+
 async function sectionCost(rgw: S3Endpoint): Promise<R> {
+  const form = costForm();
   const o = { rgw, targets: 10, warmSeconds: QUICK ? 1 : 3, seconds: QUICK ? 2 : 12 };
   // separate processes per mode (honest RSS); off/on alternate so drift hits both
   const order = (QUICK ? [false, true] : [false, true, false, true]).map((on) => on && EBPF);
   const runs: R[] = [];
   for (const ebpf of order) {
-    log(`cost: 10 targets, tracer ${ebpf ? 'on' : 'off'}, ${o.seconds} s`);
-    runs.push(await run1('cost', { ...o, ebpf }));
+    log(`cost: 10 targets, tracer ${ebpf ? 'on' : 'off'}, ${o.seconds} s (${form.form}${[...Object.entries(form.env).map(([k, v]) => ` ${k}=${v}`), ...form.nodeArgs.map((a) => ` ${a}`)].join('')})`);
+    runs.push(await run1('cost', { ...o, ebpf }, form));
   }
   const agg = (on: boolean) => {
     const rs = runs.filter((r) => r.tracerRequested === on);
@@ -153,7 +169,7 @@ async function sectionCost(rgw: S3Endpoint): Promise<R> {
   };
   const off = agg(false);
   const on = EBPF ? agg(true) : undefined;
-  return { targets: 10, objectSize: '4KiB', off, on, cpuRatioOnOff: on ? on.cpuSecondsPer1000Ops / off.cpuSecondsPer1000Ops : undefined, runs };
+  return { targets: 10, objectSize: '4KiB', form: form.form, nodeArgs: form.nodeArgs, env: form.env, off, on, cpuRatioOnOff: on ? on.cpuSecondsPer1000Ops / off.cpuSecondsPer1000Ops : undefined, runs };
 }
 
 async function sectionTruth(rgw: S3Endpoint): Promise<R> {
@@ -353,7 +369,8 @@ function verdicts(res: R): Verdict[] {
 function print(res: R): void {
   if (res.cost) {
     const c = res.cost;
-    table('1. Cost per operation (10 targets, 4 KiB objects, cycles every second)', ['tracer', 'ops', 'ops/s', 'CPU s/1000 ops', 'peak RSS MB', 'failures'],
+    const how = c.form === 'tsc' ? "node's defaults" : `as started: ${[...Object.entries((c.env ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`), ...(c.nodeArgs ?? [])].join(' ')}`;
+    table(`1. Cost per operation (10 targets, 4 KiB objects, cycles every second; ${how})`, ['tracer', 'ops', 'ops/s', 'CPU s/1000 ops', 'peak RSS MB', 'failures'],
       [['off', c.off.ops, f(c.off.opsPerSecond, 0), f(c.off.cpuSecondsPer1000Ops, 3), f(c.off.peakRssMb, 1), c.off.failures],
         ...(c.on ? [[`on${c.on.tracerUp ? '' : ' (DOWN)'}`, c.on.ops, f(c.on.opsPerSecond, 0), f(c.on.cpuSecondsPer1000Ops, 3), f(c.on.peakRssMb, 1), c.on.failures]] : [])]);
     console.log(`CPU ratio on/off: ${f(c.cpuRatioOnOff, 3)}`);
