@@ -215,6 +215,8 @@ async function sectionScale(rgw: S3Endpoint, doScale: boolean, doScrape: boolean
         const { url } = await w.next<{ url: string }>('scrape-ready');
         scrape = { targets: n, cycles: r.cycles, failures: r.failures, reasons: r.reasons, ...(await scrapeRun(url)) };
         w.send({ type: 'done' });
+        const { type: _c, ...cpu } = await w.next<R>('scrape-cpu');
+        scrape.whileScraped = { ...cpu, unscraped: { cpuCoreFraction: r.cpuCoreFraction, cpuMsPerCycle: r.cpuMsPerCycle } };
       }
     } finally {
       await w.stop(10_000);
@@ -242,6 +244,8 @@ async function sectionScale(rgw: S3Endpoint, doScale: boolean, doScrape: boolean
       const { url } = await w.next<{ url: string }>('scrape-ready');
       scrape!.minute = { intervalSeconds: 60, cycles: r.cycles, failures: r.failures, reasons: r.reasons, ...(await scrapeRun(url)) };
       w.send({ type: 'done' });
+      const { type: _c, ...cpu } = await w.next<R>('scrape-cpu');
+      scrape!.minute.whileScraped = cpu;
     } finally {
       await w.stop(10_000);
     }
@@ -381,14 +385,15 @@ function print(res: R): void {
       for (const [op, x] of Object.entries(d.ops as R)) {
         const pp = (k: string) => `${f(x[k]?.p50)}/${f(x[k]?.p99)}`;
         rows.push([d.delayMs, op, `${x.samples}/${x.truthJoined ?? 0}`, pp('clientMinusDMs'), pp('wireMinusDMs'),
-          pp('proxyServerMs'), pp('proxyHoldMinusDMs'), pp('wireServerMinusProxyMs'), pp('clientOverWireMs'), pp('requestOverheadMs')]);
+          pp('proxyServerMs'), pp('proxyHoldMinusDMs'), pp('wireServerMinusProxyMs'), pp('clientOverWireMs'), pp('requestOverheadMs'), pp('prepareMs')]);
       }
     }
     table(`2. Truth: fault proxy delays every response by D (ms, p50/p99)${res.truth.tracerUp ? '' : ' [tracer DOWN: no wire figures]'}`,
-      ['D', 'op', 'n/joined', 'client-D', 'wire-D', 'proxy srv', 'hold-D', 'wire srv-proxy srv', 'client-wire', 'req overhead'], rows);
+      ['D', 'op', 'n/joined', 'client-D', 'wire-D', 'proxy srv', 'hold-D', 'wire srv-proxy srv', 'client-wire', 'req overhead', 'prepare'], rows);
     console.log('proxy srv: the proxy\'s own clock, whole request in -> first response byte out (RGW + hold); hold-D: how late its\n'
       + 'timer fired; wire srv-proxy srv: the kernel\'s server phase (last request byte -> first response byte, client socket)\n'
-      + 'minus proxy srv for the same request: the tracer\'s error against ground truth. joined: samples with both.');
+      + 'minus proxy srv for the same request: the tracer\'s error against ground truth. joined: samples with both.\n'
+      + 'client: first request issued -> body read, as the prober reports it; prepare: the SDK\'s work before that request.');
   }
   if (res.scale) {
     table(`3. Scale (${res.scale.intervalSeconds} s interval, prober on one core; figures over the steady-state window)`,
@@ -405,6 +410,8 @@ function print(res: R): void {
     ];
     table(`4. Scrape /metrics with ${s.targets} targets (one every ${s.everyMs / 1000} s, alternating)`, ['cycles', 'scraper', 'scrapes', 'p50 ms', 'p99 ms', 'max ms', 'bytes', 'series'],
       [...rows('every 10 s', s), ...(s.minute ? rows('every 60 s', s.minute) : [])]);
+    const cpu = (k: R | undefined) => (k?.whileScraped ? `${f(k.whileScraped.cpuCoreFraction, 3)} core, ${f(k.whileScraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a');
+    console.log(`prober CPU while scraped: 10 s cycles ${cpu(s)} (unscraped: ${s.whileScraped ? `${f(s.whileScraped.unscraped.cpuCoreFraction, 3)} core, ${f(s.whileScraped.unscraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a'}); 60 s cycles ${cpu(s.minute)}`);
   }
   if (res.throughput) {
     table(`5. Tracer throughput (tracer ${res.throughput.tracerUp ? 'up' : 'DOWN'}; echo server, 4 KiB)`, ['client', 'conc', 'ops/s', 'CPU core', 'events', 'dropped', 'unmatched', 'ELD p99 ms'],
