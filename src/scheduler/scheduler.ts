@@ -1,10 +1,21 @@
 // Runs every target on the cron schedule. Targets are spread across the interval (so that N targets
 // do not all hit the network in the same millisecond) plus random jitter. A slot that comes while the
 // target's previous cycle still runs is skipped and counted, never overlapped.
+// The start-up round comes on top of the schedule, at whatever moment of an interval the prober
+// starts: the first slot can come right after it (see launch).
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { CycleResult } from '../probes/result.js';
-import type { TargetRunner } from './target-runner.js';
+
+/** What the scheduler needs of a target: a TargetRunner (tests use stand-ins). */
+export interface ScheduledRunner {
+  readonly target: { readonly name: string };
+  /** A cycle is running. */
+  readonly busy: boolean;
+  runCycle(signal?: AbortSignal): Promise<CycleResult>;
+  /** Resolves once the in-flight cycle (if any) has finished its cleanup. */
+  idle(): Promise<void>;
+}
 
 export interface SchedulerHooks {
   onCycle(r: CycleResult): void;
@@ -18,7 +29,7 @@ export interface SchedulerOptions {
   /** Fraction (0-1) of the interval over which target starts are spread. */
   spread: number;
   jitterMs: number;
-  runners: TargetRunner[];
+  runners: ScheduledRunner[];
   hooks: SchedulerHooks;
   logger: Logger;
 }
@@ -27,14 +38,18 @@ export class Scheduler {
   private task: ScheduledTask | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();
+  /** Runners whose first scheduled slot has not launched yet. */
+  private readonly beforeFirstSlot = new Set<ScheduledRunner>();
 
   constructor(private readonly o: SchedulerOptions) {}
 
   /** Starts the schedule and runs a first round right away, spread like every later round (the
-   *  first target starts at once; crowding all first cycles together made start-up drift). */
+   *  first target starts at once; crowding all first cycles together made start-up drift). A
+   *  target's first slot that finds its start-up cycle still running is left to it (see launch). */
   start(): void {
     this.task = cron.schedule(this.o.schedule, (ctx) => this.slot(ctx.date), { name: 's3prober', noOverlap: false });
-    this.plan(Date.now(), this.intervalMs() * this.o.spread);
+    for (const r of this.o.runners) this.beforeFirstSlot.add(r);
+    this.plan(Date.now(), this.intervalMs() * this.o.spread, 'start-up');
   }
 
   /** The schedule's current interval, from its next two runs. */
@@ -45,25 +60,35 @@ export class Scheduler {
   }
 
   private slot(at: Date): void {
-    this.plan(at.getTime(), this.intervalMs() * this.o.spread);
+    this.plan(at.getTime(), this.intervalMs() * this.o.spread, 'slot');
   }
 
   /** Plans one start per target inside [slot, slot + window). */
-  private plan(slotMs: number, windowMs: number): void {
+  private plan(slotMs: number, windowMs: number, kind: 'start-up' | 'slot'): void {
     const n = this.o.runners.length;
     this.o.runners.forEach((runner, i) => {
       const planned = slotMs + (n > 1 ? (windowMs * i) / n : 0) + Math.random() * this.o.jitterMs;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        void this.launch(runner, planned);
+        void this.launch(runner, planned, kind);
       }, Math.max(0, planned - Date.now()));
       this.timers.add(timer);
     });
   }
 
-  private async launch(runner: TargetRunner, plannedMs: number): Promise<void> {
+  private async launch(runner: ScheduledRunner, plannedMs: number, kind: 'start-up' | 'slot'): Promise<void> {
     if (this.abort.signal.aborted) return;
     const name = runner.target.name;
+    // The start-up cycle began less than an interval (plus jitter) before the target's first slot,
+    // often only milliseconds: a first slot that finds it still running is left to it, uncounted.
+    // It is no overrun, and a skip counts as one (S3ProberCyclesSkipped: cycles outlast the interval).
+    // A start-up launch that comes after the first slot (jitter) is dropped: the schedule has begun.
+    if (kind === 'start-up' && !this.beforeFirstSlot.has(runner)) return;
+    const firstSlot = kind === 'slot' && this.beforeFirstSlot.delete(runner);
+    if (runner.busy && firstSlot) {
+      this.o.logger.debug({ target: name }, 'start-up cycle still running: first slot left to it');
+      return;
+    }
     if (runner.busy) {
       this.o.hooks.onSkipped(name);
       this.o.logger.warn({ target: name }, 'previous cycle still running: slot skipped');
