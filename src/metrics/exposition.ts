@@ -272,20 +272,19 @@ let compressAhead = false;
 /** Every metric of the registries in registration order. Names must not repeat across them. */
 export async function renderMetrics(registries: Registry[], format: ExpositionFormat): Promise<Exposition> {
   lastFormat = format;
-  const metrics = registries.flatMap((r) => r.getMetricsAsArray() as unknown as Metric[]);
+  const metrics = registries.flatMap((r) => r.getMetricsAsArray() as unknown as Metric[]).map((m) => ({ m, kind: plainKind(m) }));
   // Collect callbacks first: the render that follows is one synchronous pass, so no turn of the
   // event loop (a burst of cycle work) splits it.
   const collected = new Map<Metric, MetricData>();
-  await Promise.all(metrics.filter((m) => !plainKind(m)).map(async (m) => collected.set(m, (await m.get()) as unknown as MetricData)));
+  await Promise.all(metrics.filter((x) => !x.kind).map(async ({ m }) => collected.set(m, (await m.get()) as unknown as MetricData)));
   const w = new Writer();
   const kept: Part[] = [];
-  for (const m of metrics) {
-    const d = collected.get(m);
-    if (d) {
-      renderGeneric(w, d, format);
+  for (const { m, kind } of metrics) {
+    if (!kind) {
+      renderGeneric(w, collected.get(m)!, format);
       continue;
     }
-    familyParts(m, plainKind(m)!, format, kept);
+    familyParts(m, kind, format, kept);
     for (const p of kept) w.part(p);
     kept.length = 0;
   }

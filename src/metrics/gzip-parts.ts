@@ -45,14 +45,20 @@ export class Part {
   }
 }
 
-/** Compresses each part where it follows the one before it, as gzipOf() will ask for it. */
-export function deflateAll(parts: readonly Part[]): void {
+/** Each non-empty part with the non-empty part before it: what it is compressed after. One walk
+ *  for deflateAll() and gzipOf(), so that what is compressed ahead is what gzip asks for. */
+function* chained(parts: readonly Part[]): Generator<[Part, Part | undefined]> {
   let prev: Part | undefined;
   for (const p of parts) {
     if (p.text.length === 0) continue;
-    p.deflatedAfter(prev);
+    yield [p, prev];
     prev = p;
   }
+}
+
+/** Compresses each part where it follows the one before it, as gzipOf() will ask for it. */
+export function deflateAll(parts: readonly Part[]): void {
+  for (const [p, prev] of chained(parts)) p.deflatedAfter(prev);
 }
 
 const CRC_POLY = 0xedb88320; // CRC-32 (gzip), reflected
@@ -102,13 +108,10 @@ export function gzipOf(parts: readonly Part[]): Buffer {
   const chunks: Buffer[] = [GZIP_HEADER];
   let crc = 0;
   let length = 0;
-  let prev: Part | undefined;
-  for (const p of parts) {
-    if (p.text.length === 0) continue;
+  for (const [p, prev] of chained(parts)) {
     chunks.push(p.deflatedAfter(prev));
     crc = crc32Combine(crc, p.crc(), p.text.length);
     length += p.text.length;
-    prev = p;
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc, 0);
