@@ -19,7 +19,7 @@ import { parseConfig } from '../src/config/load.js';
 import { startWireTracer, WIRE_FAMILY_NAMES, type WireTracer } from '../src/ebpf/index.js';
 import { createLogger } from '../src/log/logger.js';
 import { MetricsRecorder } from '../src/metrics/recorder.js';
-import type { CycleResult, OperationResult } from '../src/probes/result.js';
+import type { CycleResult, OperationResult, SkipReason } from '../src/probes/result.js';
 import { operationTiming } from '../src/probes/timing.js';
 import { createTargetClient, type TargetClient } from '../src/s3/client.js';
 import { withRequestScope } from '../src/s3/instrument.js';
@@ -57,9 +57,9 @@ proto.onCycle = function (this: MetricsRecorder, c: CycleResult) {
   seen.leftovers.set(c.target, c.leftovers);
   onCycle.call(this, c);
 };
-proto.onCycleSkipped = function (this: MetricsRecorder, t: string) {
+proto.onCycleSkipped = function (this: MetricsRecorder, t: string, why: SkipReason) {
   seen.skipped++;
-  onCycleSkipped.call(this, t);
+  onCycleSkipped.call(this, t, why);
 };
 proto.onCycleStart = function (this: MetricsRecorder, t: string, d: number) {
   seen.drift.push(d);

@@ -111,7 +111,7 @@ export class ProberRuntime {
           this.everReady.add(c.target);
           this.prerenderSoon();
         },
-        onSkipped: (t) => recorder.onCycleSkipped(t),
+        onSkipped: (t, why) => recorder.onCycleSkipped(t, why),
         onStart: (t, d) => recorder.onCycleStart(t, d),
       },
     });

@@ -62,8 +62,8 @@ export function createFamilies(registry: Registry, targetLabels: string[]) {
     cyclesTotal: new Counter({ name: 's3prober_cycles_total', help: 'Completed canary cycles by outcome.', labelNames: [...L, 'outcome'], registers }),
     cyclesSkipped: new Counter({
       name: 's3prober_cycles_skipped_total',
-      help: 'Schedule slots skipped because the previous cycle of the target was still running.',
-      labelNames: L, registers,
+      help: 'Schedule slots skipped: reason="overrun", the previous cycle of the target was still running; reason="missed", the prober itself reached the slot more than an interval late (blocked or starved).',
+      labelNames: [...L, 'reason'], registers,
     }),
     cycleStartDelay: new Histogram({
       name: 's3prober_cycle_start_delay_seconds',

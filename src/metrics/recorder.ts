@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import type { Config, TargetConfig } from '../config/schema.js';
 import { operationsOf } from '../probes/operations.js';
-import type { CycleResult, OperationResult } from '../probes/result.js';
+import { SKIP_REASONS, type CycleResult, type OperationResult, type SkipReason } from '../probes/result.js';
 import type { RequestTrace } from '../s3/request-trace.js';
 import { createFamilies, type ProberFamilies } from './families.js';
 
@@ -28,7 +28,7 @@ export class MetricsRecorder {
     const f = this.families;
     f.targetInfo.set({ ...labels, endpoint: redactUrl(t.endpoint), region: t.region, bucket_mode: t.bucket.mode }, 1);
     f.leftovers.set(labels, 0);
-    f.cyclesSkipped.inc(labels, 0);
+    for (const reason of SKIP_REASONS) f.cyclesSkipped.inc({ ...labels, reason }, 0);
     for (const outcome of ['success', 'failure']) f.cyclesTotal.inc({ ...labels, outcome }, 0);
     // Counters exist from the start so that rate() and increase() see the first failure.
     for (const operation of operationsOf(t)) {
@@ -82,8 +82,8 @@ export class MetricsRecorder {
     f.lastCycle.set(base, Date.now() / 1000);
   }
 
-  onCycleSkipped(target: string): void {
-    this.families.cyclesSkipped.inc(this.labelsOf(target));
+  onCycleSkipped(target: string, reason: SkipReason): void {
+    this.families.cyclesSkipped.inc({ ...this.labelsOf(target), reason });
   }
 
   onCycleStart(target: string, delaySeconds: number): void {

@@ -44,3 +44,8 @@ export interface CycleObserver {
   onTrace?(t: RequestTrace): void;
   onCertificate?(target: string, notAfter: Date): void;
 }
+
+/** Why a target's schedule slot ran no cycle. overrun: its previous cycle still ran; missed: the
+ *  prober itself reached the slot more than an interval late (blocked event loop, starved CPU). */
+export const SKIP_REASONS = ['overrun', 'missed'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];

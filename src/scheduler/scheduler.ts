@@ -3,9 +3,12 @@
 // target's previous cycle still runs is skipped and counted, never overlapped.
 // The start-up round comes on top of the schedule, at whatever moment of an interval the prober
 // starts: the first slot can come right after it (see launch).
+// A slot whose timer fires late (the process was blocked or starved) still runs, up to an interval
+// late; a slot later than that is gone (the next one has come) and counted as skipped for every target.
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { CycleResult } from '../probes/result.js';
+import type { CycleResult, SkipReason } from '../probes/result.js';
 
 /** What the scheduler needs of a target: a TargetRunner (tests use stand-ins). */
 export interface ScheduledRunner {
@@ -19,7 +22,7 @@ export interface ScheduledRunner {
 
 export interface SchedulerHooks {
   onCycle(r: CycleResult): void;
-  onSkipped(target: string): void;
+  onSkipped(target: string, reason: SkipReason): void;
   /** How late the cycle started compared with its planned time, in seconds. */
   onStart(target: string, delaySeconds: number): void;
 }
@@ -41,13 +44,25 @@ export class Scheduler {
   /** Runners whose first scheduled slot has not launched yet. */
   private readonly beforeFirstSlot = new Set<ScheduledRunner>();
 
-  constructor(private readonly o: SchedulerOptions) {}
+  constructor(private readonly o: SchedulerOptions) {
+    // every operation in flight listens for shutdown on this one signal: hundreds with 300 targets
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Starts the schedule and runs a first round right away, spread like every later round (the
    *  first target starts at once; crowding all first cycles together made start-up drift). A
    *  target's first slot that finds its start-up cycle still running is left to it (see launch). */
   start(): void {
-    this.task = cron.schedule(this.o.schedule, (ctx) => this.slot(ctx.date), { name: 's3prober', noOverlap: false });
+    const log = this.o.logger;
+    this.task = cron.schedule(this.o.schedule, (ctx) => this.slot(ctx.date), {
+      name: 's3prober',
+      noOverlap: false,
+      // node-cron drops a slot whose timer fires over 1 s late; it still runs below an interval late
+      // (node-cron's own bound), and its start delay shows how late it was
+      missedExecutionTolerance: Number.MAX_SAFE_INTEGER,
+      logger: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m, e) => log.error({ err: e ?? m }, String(m)), debug: (m) => log.debug(String(m)) },
+    });
+    this.task.on('execution:missed', (ctx) => this.missed(ctx.date));
     for (const r of this.o.runners) this.beforeFirstSlot.add(r);
     this.plan(Date.now(), this.intervalMs() * this.o.spread, 'start-up');
   }
@@ -57,6 +72,12 @@ export class Scheduler {
     const runs = this.task?.getNextRuns(2) ?? [];
     if (runs.length < 2) return 30_000;
     return Math.max(1000, runs[1]!.getTime() - runs[0]!.getTime());
+  }
+
+  /** A slot that came and went while the process could not run it: every target skipped it. */
+  private missed(at: Date): void {
+    this.o.logger.warn({ slot: at.toISOString(), targets: this.o.runners.length }, 'schedule slot missed: the prober was blocked for more than an interval');
+    for (const r of this.o.runners) this.o.hooks.onSkipped(r.target.name, 'missed');
   }
 
   private slot(at: Date): void {
@@ -90,7 +111,7 @@ export class Scheduler {
       return;
     }
     if (runner.busy) {
-      this.o.hooks.onSkipped(name);
+      this.o.hooks.onSkipped(name, 'overrun');
       this.o.logger.warn({ target: name }, 'previous cycle still running: slot skipped');
       return;
     }

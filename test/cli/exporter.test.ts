@@ -60,6 +60,8 @@ describe('exporter against Ceph RGW', () => {
     assert.ok(sample(text, 's3prober_phase_duration_seconds_count', { target: 'good', phase: 'processing' })! >= 1);
     assert.ok(sample(text, 's3prober_transfer_bytes_total', { target: 'good', operation: 'GetObject', direction: 'received' })! >= 7 * 1048576);
     assert.equal(sample(text, 's3prober_leftover_objects', { target: 'good' }), 0);
+    // both skip reasons exist from the start, so increase() sees the first skip
+    for (const reason of ['overrun', 'missed']) assert.notEqual(sample(text, 's3prober_cycles_skipped_total', { target: 'good', reason }), undefined, reason);
     assert.equal(sample(text, 's3prober_operation_failures_total', { target: 'good' }), undefined);
   });
 

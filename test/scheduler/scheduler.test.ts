@@ -49,10 +49,10 @@ test('every second, two targets: one slow (skips slots, no overlap), one healthy
     };
   }
   /** Skipped slots, and for how long then the target's own running cycle had been due (none: undefined). */
-  const skipped: { target: string; ownCycleDueMs?: number }[] = [];
-  const onSkipped = (target: string) => {
+  const skipped: { target: string; why: string; ownCycleDueMs?: number }[] = [];
+  const onSkipped = (target: string, why: string) => {
     const last = runs[target]!.at(-1);
-    skipped.push({ target, ownCycleDueMs: last && last.to === undefined ? Date.now() - last.planned : undefined });
+    skipped.push({ target, why, ownCycleDueMs: last && last.to === undefined ? Date.now() - last.planned : undefined });
   };
   const onStart = (target: string, d: number) => {
     delays[target]!.push(d);
@@ -80,6 +80,7 @@ test('every second, two targets: one slow (skips slots, no overlap), one healthy
     rs.forEach((r, i) => i > 0 && assert.ok(r.from >= rs[i - 1]!.to!, `cycles of ${name} overlap: ${JSON.stringify(rs)}`));
   }
   assert.ok(skipped.filter((x) => x.target === 'slow').length >= 2, seen);
+  assert.deepEqual(skipped.filter((x) => x.why !== 'overrun'), [], seen);
   // The healthy target is unaffected by the slow one. A slot of its own is skipped only while its own
   // cycle runs and has been due for a whole interval (a cycle of its own that overran); skipped while
   // idle, or for a cycle due less than an interval ago, fails here.
@@ -140,7 +141,7 @@ test('the start-up round runs into the first slot: that slot goes to it, uncount
   const skipped: string[] = [];
   const s = new Scheduler({
     schedule: '* * * * * *', spread: 0, jitterMs: 0, runners: [short, long], logger,
-    hooks: { onCycle() {}, onSkipped: (t) => skipped.push(t), onStart() {} },
+    hooks: { onCycle() {}, onSkipped: (t, why) => skipped.push(why === 'overrun' ? t : `${t}:${why}`), onStart() {} },
   });
   await sleep((1600 - (Date.now() % 1000)) % 1000);
   const t0 = Date.now();
@@ -173,7 +174,7 @@ test('jitter puts a start-up cycle after the first slot: it is dropped, not coun
   t.mock.method(Math, 'random', () => (startingUp ? 0.99 : 0));
   const s = new Scheduler({
     schedule: '* * * * * *', spread: 0, jitterMs: 800, runners: [r], logger,
-    hooks: { onCycle() {}, onSkipped: (x) => skipped.push(x), onStart() {} },
+    hooks: { onCycle() {}, onSkipped: (x, why) => skipped.push(`${x}:${why}`), onStart() {} },
   });
   await sleep((1500 - (Date.now() % 1000)) % 1000);
   const t0 = Date.now();
@@ -190,6 +191,83 @@ test('jitter puts a start-up cycle after the first slot: it is dropped, not coun
   assert.deepEqual(skipped, [], seen);
   assert.equal(r.starts.length, 2, seen);
   assert.ok(r.starts[0]! - t0 > 300, `the first slot ran the first cycle: ${seen}`);
+});
+
+/** Blocks the event loop (a long synchronous task, a starved process) until Date.now() reaches `until`. */
+function blockUntil(until: number): void {
+  while (Date.now() < until) { /* busy */ }
+}
+
+/** A logger whose lines the test reads. */
+function capturingLogger() {
+  const lines: { level: number; msg: string; slot?: string }[] = [];
+  const l = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
+  return { logger: l, lines };
+}
+
+test('a slot reached late but within its interval still runs, and its start delay says how late', async () => {
+  // Every 3 s, started 100 ms after a slot. The loop is blocked from 300 ms before the next slot
+  // until 2.1 s after it: node-cron's default (1 s tolerance) dropped that slot without a trace.
+  const r = timedRunner('r', 100);
+  const skipped: string[] = [];
+  const delays: number[] = [];
+  const s = new Scheduler({
+    schedule: '*/3 * * * * *', spread: 0, jitterMs: 0, runners: [r], logger,
+    hooks: { onCycle() {}, onSkipped: (x, why) => skipped.push(`${x}:${why}`), onStart: (_x, d) => delays.push(d) },
+  });
+  await sleep((3100 - (Date.now() % 3000)) % 3000);
+  const t0 = Date.now();
+  const slot = t0 - (t0 % 3000) + 3000;
+  try {
+    s.start();
+    await sleep(slot - 300 - Date.now());
+    const blockedAt = Date.now();
+    blockUntil(slot + 2100);
+    await sleep(300);
+    const seen = `started at +${t0 % 3000} ms into an interval; block began ${blockedAt - slot} ms from the slot; starts ${r.starts.map((x) => x - t0).join(',')}; delays ${delays.join(',')}; skipped ${skipped.join(',')}`;
+    assert.ok(blockedAt < slot, `the block began after the slot (timer lag): ${seen}`);
+    assert.deepEqual(skipped, [], seen);
+    assert.equal(r.starts.length, 2, seen);
+    assert.ok(delays[1]! >= 2.0 && delays[1]! < 2.9, `the late slot's start delay: ${seen}`);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('slots that came and went while the prober was blocked are counted as missed for every target, through our logger', async (t) => {
+  // Every second, started 100 ms after a slot; blocked from 500 ms later until 3.3 s after that
+  // slot: the next two slots are more than an interval late (gone), the third runs 0.3 s late.
+  const warn = t.mock.method(console, 'warn');
+  const error = t.mock.method(console, 'error');
+  const a = timedRunner('a', 100);
+  const b = timedRunner('b', 100);
+  const skipped: string[] = [];
+  const log = capturingLogger();
+  const s = new Scheduler({
+    schedule: '* * * * * *', spread: 0, jitterMs: 0, runners: [a, b], logger: log.logger,
+    hooks: { onCycle() {}, onSkipped: (x, why) => skipped.push(`${x}:${why}`), onStart() {} },
+  });
+  await sleep((1100 - (Date.now() % 1000)) % 1000);
+  const t0 = Date.now();
+  const s0 = t0 - (t0 % 1000);
+  try {
+    s.start();
+    await sleep(s0 + 600 - Date.now());
+    const blockedAt = Date.now();
+    blockUntil(s0 + 3300);
+    await sleep(400);
+    const seen = `started at .${String(t0 % 1000).padStart(3, '0')}; block began +${blockedAt - s0} ms; skipped ${skipped.join(',')}; a starts ${a.starts.map((x) => x - s0).join(',')}`;
+    assert.ok(blockedAt < s0 + 1000, `the block began after the first slot (timer lag): ${seen}`);
+    assert.deepEqual(skipped.sort(), ['a:missed', 'a:missed', 'b:missed', 'b:missed'], seen);
+    // start-up cycle, then the slot at +3 s (0.3 s late)
+    assert.equal(a.starts.length, 2, seen);
+    assert.ok(a.starts[1]! - s0 >= 3300, seen);
+    const missed = log.lines.filter((l) => l.msg.startsWith('schedule slot missed'));
+    assert.deepEqual(missed.map((l) => l.slot), [new Date(s0 + 1000).toISOString(), new Date(s0 + 2000).toISOString()], seen);
+    assert.equal(warn.mock.callCount() + error.mock.callCount(), 0, 'node-cron wrote to the console');
+  } finally {
+    await s.stop();
+  }
 });
 
 test('stop() aborts the cycle in flight and waits for its cleanup', async () => {

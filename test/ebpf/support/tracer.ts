@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { startWireTracer, type WireTiming, type WireTracer } from '../../../src/ebpf/index.js';
+import { startWireTracer, WIRE_FAMILY_NAMES, type WireTiming, type WireTracer } from '../../../src/ebpf/index.js';
 import type { HookSet } from '../../../src/ebpf/native.js';
 import { withRequestScope } from '../../../src/s3/instrument.js';
 import type { RequestTrace } from '../../../src/s3/request-trace.js';
@@ -77,4 +77,25 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
     if (Object.entries(labels).every(([k, x]) => String(l[k]) === x)) sum = (sum ?? 0) + v.value;
   }
   return sum;
+}
+
+/**
+ * The wire view of a traced request, or a failure that says what the tracer saw instead: whether
+ * the request reached observe() with its ports, whether the join found no exchange (unmatched,
+ * side client), what the kernel submitted and dropped, and the tracer's warnings.
+ */
+export async function joinedWire(t: TestTracer, r: Traced): Promise<WireTiming> {
+  if (r.wire) return r.wire;
+  const n = (name: string, labels: Record<string, string> = {}) => metricValue(t.registry, name, labels);
+  const tr = r.trace;
+  const last = t.tracer.lastWire();
+  const facts = {
+    trace: { localPort: tr.localPort, remote: `${tr.remoteAddress}:${tr.remotePort}`, reused: tr.reused, error: tr.error, status: tr.statusCode, ms: tr.endNs === undefined ? undefined : Number(tr.endNs - tr.startNs) / 1e6 },
+    unmatched: { client: (await n(WIRE_FAMILY_NAMES.unmatched, { side: 'client' })) ?? 0, wire: (await n(WIRE_FAMILY_NAMES.unmatched, { side: 'wire' })) ?? 0 },
+    kernel: { events: await n(WIRE_FAMILY_NAMES.ebpfEvents), dropped: await n(WIRE_FAMILY_NAMES.ebpfDropped) },
+    lastJoined: last && { localPort: last.trace.localPort, operation: last.trace.operation, startNs: String(last.trace.startNs) },
+    status: t.tracer.status(),
+    warnings: t.logs.filter((l) => l.level >= 40).map((l) => l.msg),
+  };
+  throw new Error(`not joined: ${JSON.stringify(facts)}`);
 }
