@@ -57,6 +57,7 @@ function machine(): Record<string, unknown> {
     root: process.getuid?.() === 0,
     pinned: layout.pinned ? { prober: layout.prober.join(' '), servers: layout.servers.join(' ') } : false,
     loadavgAtStart: loadavg().map((x) => round(x, 2)),
+    prober: proberForm(),
   };
 }
 
@@ -70,13 +71,15 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
   }
 }
 
-async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Child> {
+/** A measured prober process, started as the CLI starts (see proberForm). */
+async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = []): Promise<Child> {
   const prof = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
-  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs: [...prof, ...nodeArgs], env: { ...process.env, ...env } });
+  const form = proberForm();
+  return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs: [...prof, ...form.nodeArgs, ...nodeArgs], env: { ...process.env, ...form.env } });
 }
 
-async function run1(mode: string, o: Record<string, unknown>, form?: CostForm): Promise<Record<string, unknown>> {
-  const w = await worker(mode, o, form?.nodeArgs, form?.env);
+async function run1(mode: string, o: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const w = await worker(mode, o);
   try {
     const { type: _t, ...r } = await w.next('result');
     return r;
@@ -126,17 +129,19 @@ async function scrapeRun(url: string): Promise<R> {
   const text = await new Promise<string>((res, rej) => http.get(url, (q) => { let s = ''; q.setEncoding('utf8'); q.on('data', (c: string) => (s += c)); q.on('end', () => res(s)); }).on('error', rej));
   const kind = (g: { ms: number; bytes: number; status: number }[]) => ({
     scrapes: g.length, status: [...new Set(g.map((x) => x.status))], latencyMs: dist(g.map((x) => x.ms)), bytes: dist(g.map((x) => x.bytes)),
+    eachMs: g.map((x) => Math.round(x.ms * 10) / 10),
   });
   return { everyMs: every, series: text.split('\n').filter((l) => l && !l.startsWith('#')).length, ...kind(got[0]!), plain: kind(got[1]!) };
 } // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the workers
 
 // ---- sections ----------------------------------------------------------------------------------
-/** How the cost section runs the prober. `shipped` (default): as `s3prober run` starts, with the
+/** How every measured prober process runs. `shipped` (default): as `s3prober run` starts, with the
  *  V8 flags and environment of the CLI's first line (dist/src/cli/main.js: `#!/usr/bin/env -S
- *  VAR=value node --flag`); `tsc` (S3PROBER_BENCH_COST_FORM=tsc): node's defaults. */
-interface CostForm { form: 'shipped' | 'tsc'; nodeArgs: string[]; env: Record<string, string> }
-function costForm(): CostForm {
-  if (process.env.S3PROBER_BENCH_COST_FORM === 'tsc') return { form: 'tsc', nodeArgs: [], env: {} };
+ *  VAR=value node --flag`), so that every section measures what ships; `tsc`
+ *  (S3PROBER_BENCH_NODE_FORM=tsc): node's defaults. */
+interface ProberForm { form: 'shipped' | 'tsc'; nodeArgs: string[]; env: Record<string, string> }
+function proberForm(): ProberForm {
+  if (process.env.S3PROBER_BENCH_NODE_FORM === 'tsc') return { form: 'tsc', nodeArgs: [], env: {} };
   const cli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
   const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
   const words = /^#!\/usr\/bin\/env(?: -S)? (.*)$/.exec(first)?.[1]?.trim().split(/\s+/) ?? [];
@@ -147,14 +152,14 @@ function costForm(): CostForm {
 }
 
 async function sectionCost(rgw: S3Endpoint): Promise<R> {
-  const form = costForm();
+  const form = proberForm();
   const o = { rgw, targets: 10, warmSeconds: QUICK ? 1 : 3, seconds: QUICK ? 2 : 12 };
   // separate processes per mode (honest RSS); off/on alternate so drift hits both
   const order = (QUICK ? [false, true] : [false, true, false, true]).map((on) => on && EBPF);
   const runs: R[] = [];
   for (const ebpf of order) {
     log(`cost: 10 targets, tracer ${ebpf ? 'on' : 'off'}, ${o.seconds} s (${form.form}${[...Object.entries(form.env).map(([k, v]) => ` ${k}=${v}`), ...form.nodeArgs.map((a) => ` ${a}`)].join('')})`);
-    runs.push(await run1('cost', { ...o, ebpf }, form));
+    runs.push(await run1('cost', { ...o, ebpf }));
   }
   const agg = (on: boolean) => {
     const rs = runs.filter((r) => r.tracerRequested === on);
