@@ -1,12 +1,11 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=20
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 // s3prober command line: run (default), once, check-config.
 //
-// The first line is how the exporter runs (npm start, the container, the installed command): V8's
-// young generation stays at 2 MB semi-spaces (16 by default, 64 on Node 24) and its old generation
-// grows 20% past what is live before the next full GC (up to 4x by default); MALLOC_ARENA_MAX=2 caps
-// glibc's per-thread malloc arenas. With 10 targets on a one-second schedule: peak RSS ~102-108 MB
-// instead of ~140-155, for ~6-14% more CPU per operation. --optimize-for-size gets ~99-105 MB for
-// ~45-60% more (BENCHMARKS.md, "RSS with 10 targets"). `node dist/src/cli/main.js` runs without them.
+// The first line is how the exporter runs (npm start, the container, the installed command):
+// MALLOC_ARENA_MAX=2 caps glibc's per-thread malloc arenas (10-20 MB less RSS at no measurable CPU).
+// No V8 flags: those that cut RSS at 10 targets (--optimize-for-size; --max-semi-space-size=2
+// --heap-growing-percent=20) cost 45-60% / 6-14% more CPU per operation there and, at 300 targets,
+// double the CPU per cycle and stretch scrapes to seconds (BENCHMARKS.md, "RSS with 10 targets").
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
