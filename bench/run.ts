@@ -127,8 +127,9 @@ async function scrapeRun(url: string): Promise<R> {
     await new Promise((res) => setTimeout(res, Math.max(0, every - (Date.now() - t))));
   }
   const text = await new Promise<string>((res, rej) => http.get(url, (q) => { let s = ''; q.setEncoding('utf8'); q.on('data', (c: string) => (s += c)); q.on('end', () => res(s)); }).on('error', rej));
+  // the first scrape of each kind renders (and compresses) every series: apart from the rest
   const kind = (g: { ms: number; bytes: number; status: number }[]) => ({
-    scrapes: g.length, status: [...new Set(g.map((x) => x.status))], latencyMs: dist(g.map((x) => x.ms)), bytes: dist(g.map((x) => x.bytes)),
+    scrapes: g.length, status: [...new Set(g.map((x) => x.status))], firstMs: g[0]?.ms, latencyMs: dist(g.slice(1).map((x) => x.ms)), bytes: dist(g.map((x) => x.bytes)),
     eachMs: g.map((x) => Math.round(x.ms * 10) / 10),
   });
   return { everyMs: every, series: text.split('\n').filter((l) => l && !l.startsWith('#')).length, ...kind(got[0]!), plain: kind(got[1]!) };
@@ -361,8 +362,8 @@ function verdicts(res: R): Verdict[] {
     add(`schedule drift p99 < 100 ms at ${top.targets} targets`, top.driftMs.p99, (x) => x < 100, 'ms');
     add('cost grows linearly (CPU per cycle, largest vs 10 targets, <= 1.25x)', res.scale.linear?.cpuMsPerCycleRatio, (x) => x <= 1.25, 'x');
   }
-  if (res.scrape) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 10 s cycles (Prometheus scrape)`, res.scrape.latencyMs.p99, (x) => x < 100, 'ms');
-  if (res.scrape?.minute) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 60 s cycles (Prometheus scrape)`, res.scrape.minute.latencyMs.p99, (x) => x < 100, 'ms');
+  if (res.scrape) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 10 s cycles (Prometheus scrape, after the first)`, res.scrape.latencyMs.p99, (x) => x < 100, 'ms');
+  if (res.scrape?.minute) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 60 s cycles (Prometheus scrape, after the first)`, res.scrape.minute.latencyMs.p99, (x) => x < 100, 'ms');
   if (res.throughput) add('tracer: highest op rate with zero drops (SDK; no target)', res.throughput.maxZeroDropOpsPerSecond.sdk, () => true, 'ops/s');
   if (res.soak) {
     const s = res.soak;
@@ -409,12 +410,20 @@ function print(res: R): void {
   }
   if (res.scrape) {
     const s = res.scrape;
+    // inside the exporter: request parsed -> last byte handed to the socket (bench/worker.ts)
+    const server = (k: R, enc: string) => {
+      const xs = (k.whileScraped?.serverMs?.[enc] ?? []) as number[];
+      return xs.length ? `${f(xs[0]!, 1)} | ${f(dist(xs.slice(1)).p50, 1)} / ${f(dist(xs.slice(1)).max, 1)}` : 'n/a';
+    };
     const rows = (cycles: string, k: R) => [
-      [cycles, 'Prometheus (OpenMetrics, gzip)', k.scrapes, f(k.latencyMs.p50, 1), f(k.latencyMs.p99, 1), f(k.latencyMs.max, 1), k.bytes.p50, k.series],
-      [cycles, 'curl (text, identity)', k.plain.scrapes, f(k.plain.latencyMs.p50, 1), f(k.plain.latencyMs.p99, 1), f(k.plain.latencyMs.max, 1), k.plain.bytes.p50, k.series],
+      [cycles, 'Prometheus (OpenMetrics, gzip)', k.scrapes, f(k.firstMs, 1), f(k.latencyMs.p50, 1), f(k.latencyMs.max, 1), server(k, 'gzip'), k.bytes.p50, k.series],
+      [cycles, 'curl (text, identity)', k.plain.scrapes, f(k.plain.firstMs, 1), f(k.plain.latencyMs.p50, 1), f(k.plain.latencyMs.max, 1), server(k, 'identity'), k.plain.bytes.p50, k.series],
     ];
-    table(`4. Scrape /metrics with ${s.targets} targets (one every ${s.everyMs / 1000} s, alternating)`, ['cycles', 'scraper', 'scrapes', 'p50 ms', 'p99 ms', 'max ms', 'bytes', 'series'],
+    table(`4. Scrape /metrics with ${s.targets} targets (one every ${s.everyMs / 1000} s, alternating; first scrape of each kind apart)`,
+      ['cycles', 'scraper', 'scrapes', 'first ms', 'p50 ms', 'max ms', 'in exporter: first | p50 / max ms', 'bytes', 'series'],
       [...rows('every 10 s', s), ...(s.minute ? rows('every 60 s', s.minute) : [])]);
+    const eldWhile = (k: R | undefined) => (k?.whileScraped?.eventLoopDelayMs ? `${f(k.whileScraped.eventLoopDelayMs.p99, 1)} ms` : 'n/a');
+    console.log(`event-loop delay p99 while scraped: 10 s cycles ${eldWhile(s)}, 60 s cycles ${eldWhile(s.minute)}`);
     const cpu = (k: R | undefined) => (k?.whileScraped ? `${f(k.whileScraped.cpuCoreFraction, 3)} core, ${f(k.whileScraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a');
     console.log(`prober CPU while scraped: 10 s cycles ${cpu(s)} (unscraped: ${s.whileScraped ? `${f(s.whileScraped.unscraped.cpuCoreFraction, 3)} core, ${f(s.whileScraped.unscraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a'}); 60 s cycles ${cpu(s.minute)}`);
   }

@@ -4,6 +4,7 @@
 // The exporter runs whole and in-process (ProberRuntime), as in production. The only bench hooks are
 // wrappers around MetricsRecorder's observer methods, so every cycle start delay, operation and
 // cycle is counted raw (a histogram's buckets would be too coarse for a p99).
+import dc from 'node:diagnostics_channel';
 import { createWriteStream, readdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -134,6 +135,37 @@ async function cost(): Promise<Record<string, unknown>> {
   return r;
 }
 
+/**
+ * Each /metrics response's time inside the exporter: from its request's headers parsed (Node's
+ * http.server.request.start) to its last byte handed to the socket (response.finish). What the
+ * scraper measures on top is the wait for the event loop to reach the request and the client's
+ * own reading, which on this 2-core box shares a core with RGW.
+ */
+function serverSideScrapes() {
+  const started = new WeakMap<object, bigint>();
+  const ms: { gzip: number[]; identity: number[] } = { gzip: [], identity: [] };
+  const onStart = (m: unknown) => {
+    const { request } = m as { request: http.IncomingMessage };
+    if (request.url?.startsWith('/metrics')) started.set(request, process.hrtime.bigint());
+  };
+  const onFinish = (m: unknown) => {
+    const { request, response } = m as { request: http.IncomingMessage; response: http.ServerResponse };
+    const t = started.get(request);
+    if (t === undefined) return;
+    const gz = String(response.getHeader('content-encoding') ?? '') === 'gzip';
+    ms[gz ? 'gzip' : 'identity'].push(Math.round(Number(process.hrtime.bigint() - t) / 1e5) / 10);
+  };
+  dc.subscribe('http.server.request.start', onStart);
+  dc.subscribe('http.server.response.finish', onFinish);
+  return {
+    ms,
+    stop() {
+      dc.unsubscribe('http.server.request.start', onStart);
+      dc.unsubscribe('http.server.response.finish', onFinish);
+    },
+  };
+}
+
 // ---- 3 + 4. scale (and the scrape, served from the largest run) --------------------------------
 async function scale(): Promise<Record<string, unknown>> {
   const o = opts as { rgw: S3Endpoint; targets: number; intervalSeconds: number; slots: number; ebpf: boolean; scrape: boolean };
@@ -166,6 +198,8 @@ async function scale(): Promise<Record<string, unknown>> {
   await send({ type: 'result', ...result });
   // the prober's CPU while scraped, cycles going on: a scrape's own cost and what prerendering and
   // compressing ahead of scrapes (src/metrics/exposition.ts) cost between them
+  const served = serverSideScrapes();
+  const h2 = eld();
   const scrapeCpu0 = process.cpuUsage();
   const scrapeT0 = process.hrtime.bigint();
   const seenBefore = seen.cycles;
@@ -173,7 +207,12 @@ async function scale(): Promise<Record<string, unknown>> {
   await done;
   const scrapeWall = Number(process.hrtime.bigint() - scrapeT0) / 1e9;
   const scrapeCpu = cpuSeconds(process.cpuUsage(scrapeCpu0));
-  await send({ type: 'scrape-cpu', seconds: scrapeWall, cycles: seen.cycles - seenBefore, cpuCoreFraction: scrapeCpu / scrapeWall, cpuMsPerCycle: (scrapeCpu / Math.max(1, seen.cycles - seenBefore)) * 1000 });
+  served.stop();
+  h2.disable();
+  await send({
+    type: 'scrape-cpu', seconds: scrapeWall, cycles: seen.cycles - seenBefore, cpuCoreFraction: scrapeCpu / scrapeWall,
+    cpuMsPerCycle: (scrapeCpu / Math.max(1, seen.cycles - seenBefore)) * 1000, eventLoopDelayMs: eldMs(h2), serverMs: served.ms,
+  });
   await rt.stop();
   return { scraped: true };
 }

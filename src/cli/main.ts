@@ -2,10 +2,10 @@
 // s3prober command line: run (default), once, check-config.
 //
 // The first line is how the exporter runs (npm start, the container, the installed command):
-// MALLOC_ARENA_MAX=2 caps glibc's per-thread malloc arenas (10-20 MB less RSS at no measurable CPU).
+// MALLOC_ARENA_MAX=2 caps glibc's per-thread malloc arenas (10-20 MB less RSS; CPU within run-to-run noise, 0-7%).
 // No V8 flags: those that cut RSS at 10 targets (--optimize-for-size; --max-semi-space-size=2
-// --heap-growing-percent=20) cost 45-60% / 6-14% more CPU per operation there and, at 300 targets,
-// double the CPU per cycle and stretch scrapes to seconds (BENCHMARKS.md, "RSS with 10 targets").
+// --heap-growing-percent=20) cost 40-60% / 6-14% more CPU per operation there and, at 300 targets,
+// scraped, double the CPU per cycle and stretch scrapes to seconds (BENCHMARKS.md, "RSS with 10 targets").
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';

@@ -27,7 +27,10 @@ interface Grouping {
   size: number;
   lastKey: string | undefined;
   groups: Group[];
+  byValue: Map<unknown, Group>;
 }
+
+const sameKeys = (a: string[], b: string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i]);
 
 export class SeriesGroups<E extends { labels: Labels }> {
   private grouping: Grouping | undefined;
@@ -60,7 +63,19 @@ export class SeriesGroups<E extends { labels: Labels }> {
       if (!group) byValue.set(v, (group = { keys: [], versions: [], part: undefined }));
       group.keys.push(k);
     }
-    this.grouping = { hashMap, size: keys.length, lastKey, groups: [...byValue.values()] };
+    // A series added to (or removed from) one target regroups the family: the other targets' groups
+    // keep their text (entries are still compared by key and version). Not across a reset(): its
+    // new entries may repeat the old versions with other values.
+    if (g && g.hashMap === hashMap) {
+      for (const [v, group] of byValue) {
+        const old = g.byValue.get(v);
+        if (old && sameKeys(old.keys, group.keys)) {
+          group.part = old.part;
+          group.versions = old.versions;
+        }
+      }
+    }
+    this.grouping = { hashMap, size: keys.length, lastKey, groups: [...byValue.values()], byValue };
     return this.grouping.groups;
   }
 
