@@ -424,6 +424,11 @@ function print(res: R): void {
       [...rows('every 10 s', s), ...(s.minute ? rows('every 60 s', s.minute) : [])]);
     const eldWhile = (k: R | undefined) => (k?.whileScraped?.eventLoopDelayMs ? `${f(k.whileScraped.eventLoopDelayMs.p99, 1)} ms` : 'n/a');
     console.log(`event-loop delay p99 while scraped: 10 s cycles ${eldWhile(s)}, 60 s cycles ${eldWhile(s.minute)}`);
+    const gcWhile = (k: R | undefined) => {
+      const g = k?.whileScraped?.gc;
+      return g ? `major ${g.major.n} pauses, ${f(g.major.totalMs, 0)} ms, longest ${f(g.major.maxMs, 0)} ms; minor ${g.minor.n}, ${f(g.minor.totalMs, 0)} ms, longest ${f(g.minor.maxMs, 0)} ms` : 'n/a';
+    };
+    console.log(`GC while scraped: 10 s cycles ${gcWhile(s)}; 60 s cycles ${gcWhile(s.minute)}`);
     const cpu = (k: R | undefined) => (k?.whileScraped ? `${f(k.whileScraped.cpuCoreFraction, 3)} core, ${f(k.whileScraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a');
     console.log(`prober CPU while scraped: 10 s cycles ${cpu(s)} (unscraped: ${s.whileScraped ? `${f(s.whileScraped.unscraped.cpuCoreFraction, 3)} core, ${f(s.whileScraped.unscraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a'}); 60 s cycles ${cpu(s.minute)}`);
   }

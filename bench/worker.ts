@@ -8,7 +8,7 @@ import dc from 'node:diagnostics_channel';
 import { createWriteStream, readdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListBucketsCommand,
@@ -135,6 +135,26 @@ async function cost(): Promise<Record<string, unknown>> {
   return r;
 }
 
+/** GC pauses (ms) while observed: how much of the event loop's delay is the collector's. */
+function gcPauses() {
+  const minor: number[] = [];
+  const major: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? major : minor).push(e.duration);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    stop() {
+      obs.disconnect();
+      return { major: { n: major.length, totalMs: sum(major), maxMs: Math.max(0, ...major) }, minor: { n: minor.length, totalMs: sum(minor), maxMs: Math.max(0, ...minor) } };
+    },
+  };
+}
+
 /**
  * Each /metrics response's time inside the exporter: from its request's headers parsed (Node's
  * http.server.request.start) to its last byte handed to the socket (response.finish). What the
@@ -199,6 +219,7 @@ async function scale(): Promise<Record<string, unknown>> {
   // the prober's CPU while scraped, cycles going on: a scrape's own cost and what prerendering and
   // compressing ahead of scrapes (src/metrics/exposition.ts) cost between them
   const served = serverSideScrapes();
+  const gcs = gcPauses();
   const h2 = eld();
   const scrapeCpu0 = process.cpuUsage();
   const scrapeT0 = process.hrtime.bigint();
@@ -209,9 +230,10 @@ async function scale(): Promise<Record<string, unknown>> {
   const scrapeCpu = cpuSeconds(process.cpuUsage(scrapeCpu0));
   served.stop();
   h2.disable();
+  const gc = gcs.stop();
   await send({
     type: 'scrape-cpu', seconds: scrapeWall, cycles: seen.cycles - seenBefore, cpuCoreFraction: scrapeCpu / scrapeWall,
-    cpuMsPerCycle: (scrapeCpu / Math.max(1, seen.cycles - seenBefore)) * 1000, eventLoopDelayMs: eldMs(h2), serverMs: served.ms,
+    cpuMsPerCycle: (scrapeCpu / Math.max(1, seen.cycles - seenBefore)) * 1000, eventLoopDelayMs: eldMs(h2), serverMs: served.ms, gc,
   });
   await rt.stop();
   return { scraped: true };
