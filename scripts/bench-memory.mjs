@@ -18,7 +18,7 @@ const { startChild, cpuLayout } = await import(pathToFileURL(path.join(ROOT, 'di
 
 const configs = process.argv[2] ? JSON.parse(readFileSync(process.argv[2], 'utf8')) : [
   { name: 'defaults' },
-  { name: 'first line', env: { MALLOC_ARENA_MAX: '2' } },
+  { name: 'first line', nodeArgs: ['--max-semi-space-size=16'], env: { MALLOC_ARENA_MAX: '2' } },
   { name: 'small heap', nodeArgs: ['--max-semi-space-size=2', '--heap-growing-percent=20'], env: { MALLOC_ARENA_MAX: '2' } },
   { name: 'optimize-for-size', nodeArgs: ['--optimize-for-size'], env: { MALLOC_ARENA_MAX: '2' } },
 ];

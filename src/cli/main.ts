@@ -1,11 +1,13 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16
 // s3prober command line: run (default), once, check-config.
 //
 // The first line is how the exporter runs (npm start, the container, the installed command):
-// MALLOC_ARENA_MAX=2 caps glibc's per-thread malloc arenas (10-20 MB less RSS; CPU within run-to-run noise, 0-7%).
-// No V8 flags: those that cut RSS at 10 targets (--optimize-for-size; --max-semi-space-size=2
-// --heap-growing-percent=20) cost 40-60% / 6-14% more CPU per operation there and, at 300 targets,
-// scraped, double the CPU per cycle and stretch scrapes to seconds (BENCHMARKS.md, "RSS with 10 targets").
+// MALLOC_ARENA_MAX=2 caps glibc's per-thread malloc arenas (10-20 MB less RSS; CPU within run-to-run
+// noise, 0-7%); --max-semi-space-size=16 is Node 20/22's default young generation, which Node 24
+// quadruples (60-75 MB more RSS at 10 targets for no CPU gain). The flags that cut RSS further
+// (--optimize-for-size; --max-semi-space-size=2 --heap-growing-percent=20) cost 40-60% / 6-14% more
+// CPU per operation and, at 300 targets, scraped, double the CPU per cycle and stretch scrapes to
+// seconds (BENCHMARKS.md, section 1).
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';

@@ -15,11 +15,11 @@ import { targetYaml } from '../support/targets.js';
 import { sample } from '../support/exporter.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
-const FIRST_LINE = '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node';
+const FIRST_LINE = '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16';
 const tmp = mkdtempSync(join(tmpdir(), 's3prober-start-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('the CLI is executable and its first line (source and build) starts node with the malloc setting', () => {
+test('the CLI is executable and its first line (source and build) starts node with its memory settings', () => {
   accessSync(CLI, constants.X_OK);
   assert.equal(readFileSync(CLI, 'utf8').split('\n', 1)[0], FIRST_LINE);
   assert.equal(readFileSync(join(REPO_ROOT, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0], FIRST_LINE);
@@ -46,7 +46,8 @@ test('started through its first line: flags and environment in effect, cycles su
     // env -S execs node in place: this pid is node's
     const argv = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
     assert.equal(argv[0]!.split('/').pop(), 'node', argv.join(' '));
-    assert.equal(argv[1], CLI);
+    assert.equal(argv[1], '--max-semi-space-size=16');
+    assert.equal(argv[2], CLI);
     assert.ok(readFileSync(`/proc/${proc.pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
     let text = '';
     const end = Date.now() + 60_000;
