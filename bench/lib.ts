@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark harness: statistics, child processes with IPC, CPU pinning, the
 // bench RGW, and the configs the workers run. Figures only; nothing here asserts a time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,22 @@ function hookExit(): void {
     for (const c of live) if (c.pid && c.exitCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
   });
 }
+
+/** How the exporter starts: the environment and node flags of the CLI's first line
+ *  (dist/src/cli/main.js: `#!/usr/bin/env -S VAR=value node --flag`). */
+export interface NodeForm { nodeArgs: string[]; env: Record<string, string> }
+export function cliFirstLine(): NodeForm {
+  const cli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  const words = /^#!\/usr\/bin\/env(?: -S)? (.*)$/.exec(first)?.[1]?.trim().split(/\s+/) ?? [];
+  const at = words.indexOf('node');
+  if (at < 0) throw new Error(`${cli}: no node on its first line: ${first}`);
+  const env = Object.fromEntries(words.slice(0, at).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { nodeArgs: words.slice(at + 1), env };
+}
+
+/** `VAR=value --flag ...`, for tables and logs. */
+export const describeForm = (f: NodeForm): string => [...Object.entries(f.env).map(([k, v]) => `${k}=${v}`), ...f.nodeArgs].join(' ');
 
 export interface Child {
   proc: ChildProcess;

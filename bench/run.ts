@@ -14,7 +14,7 @@ import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SUMMARY_WINDOW_SECONDS } from '../src/metrics/families.js';
-import { cpuLayout, dist, REPO_ROOT, round, startBenchRgw, startChild, type Child, type S3Endpoint } from './lib.js';
+import { cliFirstLine, cpuLayout, describeForm, dist, REPO_ROOT, round, startBenchRgw, startChild, type Child, type NodeForm, type S3Endpoint } from './lib.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -140,16 +140,11 @@ async function scrapeRun(url: string): Promise<R> {
  *  V8 flags and environment of the CLI's first line (dist/src/cli/main.js: `#!/usr/bin/env -S
  *  VAR=value node --flag`), so that every section measures what ships; `tsc`
  *  (S3PROBER_BENCH_NODE_FORM=tsc): node's defaults. */
-interface ProberForm { form: 'shipped' | 'tsc'; nodeArgs: string[]; env: Record<string, string> }
+interface ProberForm extends NodeForm { form: 'shipped' | 'tsc' }
+let proberFormRead: ProberForm | undefined;
 function proberForm(): ProberForm {
-  if (process.env.S3PROBER_BENCH_NODE_FORM === 'tsc') return { form: 'tsc', nodeArgs: [], env: {} };
-  const cli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
-  const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
-  const words = /^#!\/usr\/bin\/env(?: -S)? (.*)$/.exec(first)?.[1]?.trim().split(/\s+/) ?? [];
-  const at = words.indexOf('node');
-  if (at < 0) throw new Error(`${cli}: no node on its first line: ${first}`);
-  const env = Object.fromEntries(words.slice(0, at).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
-  return { form: 'shipped', nodeArgs: words.slice(at + 1), env };
+  proberFormRead ??= process.env.S3PROBER_BENCH_NODE_FORM === 'tsc' ? { form: 'tsc', nodeArgs: [], env: {} } : { form: 'shipped', ...cliFirstLine() };
+  return proberFormRead;
 }
 
 async function sectionCost(rgw: S3Endpoint): Promise<R> {
@@ -159,7 +154,7 @@ async function sectionCost(rgw: S3Endpoint): Promise<R> {
   const order = (QUICK ? [false, true] : [false, true, false, true]).map((on) => on && EBPF);
   const runs: R[] = [];
   for (const ebpf of order) {
-    log(`cost: 10 targets, tracer ${ebpf ? 'on' : 'off'}, ${o.seconds} s (${form.form}${[...Object.entries(form.env).map(([k, v]) => ` ${k}=${v}`), ...form.nodeArgs.map((a) => ` ${a}`)].join('')})`);
+    log(`cost: 10 targets, tracer ${ebpf ? 'on' : 'off'}, ${o.seconds} s (${form.form} ${describeForm(form)})`);
     runs.push(await run1('cost', { ...o, ebpf }));
   }
   const agg = (on: boolean) => {
@@ -379,7 +374,7 @@ function verdicts(res: R): Verdict[] {
 function print(res: R): void {
   if (res.cost) {
     const c = res.cost;
-    const how = c.form === 'tsc' ? "node's defaults" : `as started: ${[...Object.entries((c.env ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`), ...(c.nodeArgs ?? [])].join(' ')}`;
+    const how = c.form === 'tsc' ? "node's defaults" : `as started: ${describeForm({ env: c.env ?? {}, nodeArgs: c.nodeArgs ?? [] })}`;
     table(`1. Cost per operation (10 targets, 4 KiB objects, cycles every second; ${how})`, ['tracer', 'ops', 'ops/s', 'CPU s/1000 ops', 'peak RSS MB', 'failures'],
       [['off', c.off.ops, f(c.off.opsPerSecond, 0), f(c.off.cpuSecondsPer1000Ops, 3), f(c.off.peakRssMb, 1), c.off.failures],
         ...(c.on ? [[`on${c.on.tracerUp ? '' : ' (DOWN)'}`, c.on.ops, f(c.on.opsPerSecond, 0), f(c.on.cpuSecondsPer1000Ops, 3), f(c.on.peakRssMb, 1), c.on.failures]] : [])]);
@@ -413,7 +408,8 @@ function print(res: R): void {
     // inside the exporter: request parsed -> last byte handed to the socket (bench/worker.ts)
     const server = (k: R, enc: string) => {
       const xs = (k.whileScraped?.serverMs?.[enc] ?? []) as number[];
-      return xs.length ? `${f(xs[0]!, 1)} | ${f(dist(xs.slice(1)).p50, 1)} / ${f(dist(xs.slice(1)).max, 1)}` : 'n/a';
+      const later = dist(xs.slice(1));
+      return xs.length ? `${f(xs[0]!, 1)} | ${f(later.p50, 1)} / ${f(later.max, 1)}` : 'n/a';
     };
     const rows = (cycles: string, k: R) => [
       [cycles, 'Prometheus (OpenMetrics, gzip)', k.scrapes, f(k.firstMs, 1), f(k.latencyMs.p50, 1), f(k.latencyMs.max, 1), server(k, 'gzip'), k.bytes.p50, k.series],

@@ -14,11 +14,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { startChild, cpuLayout } = await import(pathToFileURL(path.join(ROOT, 'dist/bench/lib.js')).href);
+const { startChild, cpuLayout, cliFirstLine } = await import(pathToFileURL(path.join(ROOT, 'dist/bench/lib.js')).href);
 
 const configs = process.argv[2] ? JSON.parse(readFileSync(process.argv[2], 'utf8')) : [
   { name: 'defaults' },
-  { name: 'first line', nodeArgs: ['--max-semi-space-size=16'], env: { MALLOC_ARENA_MAX: '2' } },
+  { name: 'first line', ...cliFirstLine() },
   { name: 'small heap', nodeArgs: ['--max-semi-space-size=2', '--heap-growing-percent=20'], env: { MALLOC_ARENA_MAX: '2' } },
   { name: 'optimize-for-size', nodeArgs: ['--optimize-for-size'], env: { MALLOC_ARENA_MAX: '2' } },
 ];
