@@ -1,16 +1,19 @@
 // The container image, built for real with podman from docker/Dockerfile and run against the
 // test RGW. No registry is reachable in CI, so the base image (BASE_IMAGE build argument) is a
-// local Debian bookworm made with debootstrap plus this machine's Node; the public default
-// (node:22-bookworm-slim) is the same distribution. Slow (image build): kept to this one file.
+// local Debian bookworm made with debootstrap plus the official Node 24 build (from the npm
+// registry, test/support/lts-node.ts); the public default (node:24-bookworm-slim) is the same
+// distribution and Node line. Slow (image build): kept to this one file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ltsNode } from '../support/lts-node.js';
 import { testRgw } from '../support/rgw.js';
 import { freePort, repoPath, run, runOk, waitFor } from './lib.js';
 
 const work = repoPath('.work', 'containers');
-const BASE = 'localhost/s3prober-base:bookworm-node20';
+const IMAGE_NODE = 24; // the LTS line of the Dockerfile's default BASE_IMAGE
+const BASE = `localhost/s3prober-base:bookworm-node${IMAGE_NODE}`;
 const IMAGE = 'localhost/s3prober:ci';
 const IMAGE_NO_BTF = 'localhost/s3prober:ci-nobtf';
 const env = {
@@ -53,8 +56,9 @@ function writePodmanConfig(): void {
   writeFileSync(join(work, 'storage.conf'), `[storage]\ndriver = "overlay"\ngraphroot = "${join(work, 'storage')}"\nrunroot = "${join(work, 'run')}"\n`);
 }
 
-/** A Debian bookworm base with this machine's Node and npm, and its CA certificates (egress
- *  here may go through a TLS-inspecting proxy whose CA only the host trusts). Cached. */
+/** A Debian bookworm base with Node 24 and its headers, this machine's npm (plain JavaScript),
+ *  and the host's CA certificates (egress here may go through a TLS-inspecting proxy whose CA
+ *  only the host trusts). Cached. */
 function ensureBaseImage(): void {
   if (podmanRaw(['image', 'exists', BASE]).code === 0) return;
   const rootfs = join(work, 'rootfs');
@@ -62,18 +66,18 @@ function ensureBaseImage(): void {
     rmSync(rootfs, { recursive: true, force: true });
     runOk('debootstrap', ['--variant=minbase', '--include=ca-certificates', 'bookworm', rootfs, 'http://deb.debian.org/debian'], { timeout: 600_000 });
   }
-  const node = runOk('readlink', ['-f', process.execPath]).stdout.trim();
-  const prefix = dirname(dirname(node)); // /usr or /usr/local
-  copyFileSync(node, join(rootfs, 'usr', 'bin', 'node'));
+  const node = ltsNode(IMAGE_NODE);
+  copyFileSync(node.bin, join(rootfs, 'usr', 'bin', 'node'));
+  // npm: this machine's, next to its node (/usr or /usr/local)
+  const hostPrefix = dirname(dirname(runOk('readlink', ['-f', process.execPath]).stdout.trim()));
   // The target folder must exist, or cp makes npm's own folder into node_modules itself.
   mkdirSync(join(rootfs, 'usr', 'lib', 'node_modules'), { recursive: true });
-  runOk('cp', ['-a', join(prefix, 'lib', 'node_modules', 'npm'), join(rootfs, 'usr', 'lib', 'node_modules') + '/'], { timeout: 120_000 });
+  runOk('cp', ['-a', join(hostPrefix, 'lib', 'node_modules', 'npm'), join(rootfs, 'usr', 'lib', 'node_modules') + '/'], { timeout: 120_000 });
   runOk('ln', ['-sf', '../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr', 'bin', 'npm')]);
   runOk('ln', ['-sf', '../lib/node_modules/npm/bin/npx-cli.js', join(rootfs, 'usr', 'bin', 'npx')]);
-  if (existsSync(join(prefix, 'include', 'node'))) {
-    mkdirSync(join(rootfs, 'usr', 'include'), { recursive: true });
-    runOk('cp', ['-a', join(prefix, 'include', 'node'), join(rootfs, 'usr', 'include') + '/']);
-  }
+  // node_api.h for the tracer addon's build
+  mkdirSync(join(rootfs, 'usr', 'include'), { recursive: true });
+  runOk('cp', ['-a', join(node.prefix, 'include', 'node'), join(rootfs, 'usr', 'include') + '/']);
   const localCas = '/usr/local/share/ca-certificates';
   if (existsSync(localCas)) {
     for (const f of readdirSync(localCas)) copyFileSync(join(localCas, f), join(rootfs, 'usr', 'local', 'share', 'ca-certificates', f));
@@ -151,6 +155,8 @@ test('image: non-root uid 10001, HEALTHCHECK on /-/healthy, port 9340, no build 
   assert.deepEqual(cfg.Cmd, ['run', '--listen', '0.0.0.0:9340']);
   const env = podman(['run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'echo $S3PROBER_HEALTH_URL; id -u; command -v clang gcc make || true']).stdout;
   assert.equal(env.trim(), 'http://127.0.0.1:9340/-/healthy\n10001');
+  const version = podman(['run', '--rm', '--entrypoint', 'node', IMAGE, '--version']).stdout.trim();
+  assert.match(version, new RegExp(`^v${IMAGE_NODE}\\.`), 'the Node line of the default BASE_IMAGE');
   // The tracer addon is in the image built with BTF, absent from the one built without.
   assert.equal(podmanRaw(['run', '--rm', '--entrypoint', 'ls', IMAGE, '/app/native/build/Release/s3prober.node']).code, 0);
   assert.notEqual(podmanRaw(['run', '--rm', '--entrypoint', 'ls', IMAGE_NO_BTF, '/app/native/build/Release/s3prober.node']).code, 0);

@@ -59,12 +59,16 @@ test('records of another process doing HTTP(S) at the same time never appear', a
     }
     assert.equal(await childDone, 0);
     r.tracer.drain();
-    const theirs = new Set(out.trim().split('\n').map(Number));
-    assert.equal(theirs.size, 2 * N, 'the other process made its requests');
+    const theirs = out.trim().split('\n').map(Number);
+    assert.equal(theirs.length, 2 * N, 'the other process made its requests');
     const seenPorts = new Set(seen.map((e) => e.localPort));
-    for (const p of theirs) assert.equal(seenPorts.has(p), false, `port ${p} of the other process was reported`);
+    // Ephemeral ports come back after a close, in either process: a port both used says nothing.
+    for (const p of theirs) if (!ours.has(p)) assert.equal(seenPorts.has(p), false, `port ${p} of the other process was reported`);
     for (const p of ours) assert.equal(seenPorts.has(p), true, `our port ${p} was not reported`);
-    for (const e of seen) if (e.request) assert.match(e.request, /^GET \/mine\//, 'only our request lines');
+    const read = seen.filter((e) => e.request);
+    for (const e of read) assert.match(e.request, /^GET \/mine\//, 'only our request lines');
+    // an exchange may be reported again when its socket closes: count exchanges, not records
+    assert.equal(new Set(read.map((e) => `${e.cookie}/${e.seq}`)).size, 2 * N, 'each of our requests read');
     assert.equal(await request({ port: plain.port, method: 'GET', path: '/x', agent: agentH }), 200, 'servers still fine');
   } finally {
     child.kill();
