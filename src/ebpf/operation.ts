@@ -6,7 +6,7 @@
 const PLAIN_PARAMS = new Set([
   'x-id', 'versionid', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after',
   'encoding-type', 'fetch-owner', 'marker', 'key-marker', 'upload-id-marker', 'max-uploads',
-  'max-parts', 'part-number-marker', 'partnumber', 'list-type',
+  'max-parts', 'part-number-marker', 'partnumber', 'list-type', 'max-buckets', 'bucket-region',
 ]);
 
 export interface WireOperation {

@@ -4,7 +4,7 @@
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
   DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
-  ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand,
+  ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import type { TargetClient } from '../s3/client.js';
 import { withRequestScope } from '../s3/instrument.js';
 import { operationTiming } from './timing.js';
 import type { RequestTrace } from '../s3/request-trace.js';
+import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
 import { classifyFailure, IntegrityError } from './classify.js';
 import type { LeftoverStore } from './leftovers.js';
 import { cycleId, cycleKeyPrefix, ephemeralBucketName } from './naming.js';
@@ -133,12 +134,7 @@ class Cycle {
     const expected = [...stored.map((s) => s.key), ...batch];
     await this.listAll(expected, noBucket ?? (expected.length ? undefined : 'PutObject'));
 
-    await this.op('ListBuckets', '', 0, undefined, async (signal) => {
-      const r = await s3.send(new ListBucketsCommand({}), { abortSignal: signal });
-      if (ephemeral && !noBucket && !(r.Buckets ?? []).some((b) => b.Name === Bucket)) {
-        throw new IntegrityError('ListBuckets does not show the bucket this cycle created');
-      }
-    });
+    await this.listBuckets(ephemeral && !noBucket ? Bucket : undefined);
 
     for (const s of stored) {
       const r = await this.op('DeleteObject', s.size, 0, undefined, (signal) => s3.send(new DeleteObjectCommand({ Bucket, Key: s.key }), { abortSignal: signal }));
@@ -237,6 +233,24 @@ class Cycle {
   }
 
   /** Paginated listing of this cycle's prefix; each page is one ListObjectsV2 sample. */
+  /** Narrowed to this cycle's bucket name (prefix): on a server that honours it, one page with one
+   *  bucket. Each page is an operation, as with ListObjectsV2; pages are read until `mustShow` is
+   *  seen (a server that pages but ignores the prefix) and it must be in the listing by its end. */
+  private async listBuckets(mustShow: string | undefined): Promise<void> {
+    let token: string | undefined;
+    for (let page = 1; ; page++) {
+      const r = await this.op('ListBuckets', '', 0, undefined, async (signal) => {
+        const p = await listBucketsPage(this.o.client.s3, this.bucket, token, signal);
+        if (mustShow === undefined || p.names.includes(mustShow)) return undefined;
+        if (p.next === undefined) throw new IntegrityError('ListBuckets does not show the bucket this cycle created');
+        if (page >= MAX_BUCKET_PAGES) throw new IntegrityError(`ListBuckets did not end after ${page} pages`);
+        return p.next;
+      });
+      if (!r.ok || r.value === undefined) return;
+      token = r.value;
+    }
+  }
+
   private async listAll(expected: string[], blockedBy: string | undefined): Promise<void> {
     const pageSize = this.t.listPageSize;
     const maxPages = Math.ceil(expected.length / pageSize) + 2; // a server that never ends the listing is lying

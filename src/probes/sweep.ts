@@ -2,10 +2,11 @@
 // ephemeral buckets whose name is exactly <prefix>-<target tag>-<cycle id>, and keys under <keyPrefix><target>/.
 // Nothing outside those names is ever touched.
 import {
-  AbortMultipartUploadCommand, DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand,
+  AbortMultipartUploadCommand, DeleteBucketCommand, DeleteObjectsCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
+import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
 import { cycleTime, targetKeyPrefix, targetTag } from './naming.js';
 
 export interface SweepResult {
@@ -41,12 +42,18 @@ export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Pro
 
   if (t.bucket.mode === 'ephemeral') {
     const pattern = ownBucketPattern(t.bucket.prefix, t.name);
-    let names: string[] = [];
+    const names: string[] = [];
     try {
-      const r = await s3.send(new ListBucketsCommand({}), { abortSignal: signal() });
-      names = (r.Buckets ?? []).map((b) => b.Name ?? '').filter((n) => pattern.test(n) && oldEnough(n));
+      let token: string | undefined;
+      for (let page = 1; ; page++) {
+        const p = await listBucketsPage(s3, `${t.bucket.prefix}-${targetTag(t.name)}-`, token, signal());
+        names.push(...p.names.filter((n) => pattern.test(n) && oldEnough(n)));
+        if (p.next === undefined) break;
+        if (page >= MAX_BUCKET_PAGES) throw new Error(`the listing did not end after ${page} pages`);
+        token = p.next;
+      }
     } catch (e) {
-      note('ListBuckets', e);
+      note('ListBuckets', e); // what the pages before it listed is still swept
     }
     for (const bucket of names) {
       const before = res.errors.length;

@@ -8,6 +8,7 @@ const op = (line: string) => detectOperation(`${line}\r\nHost: s3.example\r\n`)?
 test('path-style S3 requests map to their API names', () => {
   const cases: Array<[string, string]> = [
     ['GET / HTTP/1.1', 'ListBuckets'],
+    ['GET /?continuation-token=abc&max-buckets=1000&prefix=s3prober-1a2b3c- HTTP/1.1', 'ListBuckets'], // paginated, as the prober asks
     ['PUT /bucket HTTP/1.1', 'CreateBucket'],
     ['DELETE /bucket HTTP/1.1', 'DeleteBucket'],
     ['GET /bucket?list-type=2&prefix=a%2F HTTP/1.1', 'ListObjectsV2'],

@@ -52,6 +52,11 @@ export type Fault = FaultCommon & (
   | { kind: 'hold-request'; ms: number }
   /** Send the response body at bytesPerSecond. */
   | { kind: 'trickle'; bytesPerSecond: number }
+  /** Answer ListBuckets as a server with pagination (AWS, newer Ceph) does, from the upstream's
+   *  full listing: filtered by the request's `prefix` if `prefix`, cut to min(max-buckets,
+   *  pageSize) names after its `continuation-token`, with a ContinuationToken when more remain.
+   *  `stuckToken`: every page carries the token it was asked with (a listing that never ends). */
+  | { kind: 'paginate-buckets'; pageSize: number; prefix: boolean; stuckToken?: boolean }
 );
 
 export interface FaultProxyStats {
@@ -294,6 +299,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       x.holdNs = now() - h0;
     }
     if (res.destroyed) { upRes.destroy(); return; }
+    if (fault?.kind === 'paginate-buckets' && upRes.statusCode === 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of upRes as AsyncIterable<Buffer>) chunks.push(c);
+      const body = Buffer.from(bucketPage(Buffer.concat(chunks).toString('utf8'), info.query, fault));
+      const head = rawHeaders(upRes.rawHeaders, (h) => HOP_BY_HOP.has(h) || h === 'content-length' || h === 'transfer-encoding');
+      res.writeHead(200, upRes.statusMessage, [...head, 'Content-Length', String(body.length)] as unknown as http.OutgoingHttpHeaders);
+      res.end(body);
+      return;
+    }
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage,
       rawHeaders(upRes.rawHeaders, (h) => HOP_BY_HOP.has(h)) as unknown as http.OutgoingHttpHeaders);
     const length = Number(upRes.headers['content-length'] ?? NaN);
@@ -379,6 +393,26 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       await Promise.all([stopped, ...closed]);
     },
   };
+}
+
+/** One page of a ListAllMyBucketsResult (see the 'paginate-buckets' fault); tokens are the last
+ *  name of the page before, base64url. */
+function bucketPage(xml: string, q: URLSearchParams, f: { pageSize: number; prefix: boolean; stuckToken?: boolean }): string {
+  const entries = [...xml.matchAll(/<Bucket>[\s\S]*?<\/Bucket>/g)].map((m) => ({ xml: m[0], name: /<Name>([^<]*)<\/Name>/.exec(m[0])?.[1] ?? '' }));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const prefix = q.get('prefix') ?? '';
+  const token = q.get('continuation-token') ?? undefined;
+  const after = token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
+  const wanted = entries.filter((e) => (!f.prefix || e.name.startsWith(prefix)) && (after === undefined || e.name > after));
+  const page = wanted.slice(0, Math.min(Number(q.get('max-buckets') ?? Infinity), f.pageSize));
+  const next = f.stuckToken && token !== undefined ? token
+    : wanted.length > page.length ? Buffer.from(page.at(-1)!.name).toString('base64url') : undefined;
+  const start = xml.indexOf('<Buckets>');
+  const end = xml.indexOf('</Buckets>');
+  const buckets = start < 0 || end < 0 ? '<Buckets></Buckets>' : `<Buckets>${page.map((e) => e.xml).join('')}</Buckets>`;
+  const head = start < 0 ? xml.slice(0, xml.lastIndexOf('</ListAllMyBucketsResult>')) : xml.slice(0, start);
+  const extra = `${next ? `<ContinuationToken>${next}</ContinuationToken>` : ''}${f.prefix && prefix ? `<Prefix>${prefix}</Prefix>` : ''}`;
+  return `${head}${buckets}${extra}</ListAllMyBucketsResult>`;
 }
 
 function pickDefined(code?: string, message?: string): { code?: string; message?: string } {
