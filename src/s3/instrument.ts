@@ -24,7 +24,14 @@ export interface RequestScope {
   pendingStartNs?: bigint;
 }
 
-const als = new AsyncLocalStorage<RequestScope>();
+/** What the requests issued inside run() belong to: a probe operation's scope (traced) and the
+ *  abort signal of the send that issued them. */
+interface RequestContext {
+  scope?: RequestScope;
+  signal?: AbortSignal;
+}
+
+const als = new AsyncLocalStorage<RequestContext>();
 let subscribed = false;
 
 export function withRequestScope<T>(scope: RequestScope, fn: () => Promise<T>): Promise<T> {
@@ -32,7 +39,19 @@ export function withRequestScope<T>(scope: RequestScope, fn: () => Promise<T>): 
     dc.subscribe('http.client.request.start', onRequestStart as (msg: unknown) => void);
     subscribed = true;
   }
-  return als.run(scope, fn);
+  return als.run({ scope, signal: als.getStore()?.signal }, fn);
+}
+
+/** Runs fn with `signal` as the abort signal of the requests it issues (requestSignal()). The
+ *  SDK resolves its middleware stack once per command class only for sends without options, so the
+ *  signal travels here instead of in them (src/s3/client.ts). */
+export function withRequestSignal<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  return als.run({ scope: als.getStore()?.scope, signal }, fn);
+}
+
+/** The abort signal for the request being issued now (withRequestSignal), if any. */
+export function requestSignal(): AbortSignal | undefined {
+  return als.getStore()?.signal;
 }
 
 const now = () => process.hrtime.bigint();
@@ -41,7 +60,7 @@ const now = () => process.hrtime.bigint();
  *  http.client.request.start only at end() (Node 20), when a reused socket may already carry the
  *  request: the handler stamps first so the client window always encloses the wire's. */
 export function markRequestStart(): void {
-  const scope = als.getStore();
+  const scope = als.getStore()?.scope;
   if (scope) scope.pendingStartNs = now();
 }
 const secs = (a: bigint, b: bigint) => Number(b - a) / 1e9;
@@ -54,7 +73,7 @@ function reportCertificate(s: TLSSocket, scope: RequestScope): void {
 }
 
 function onRequestStart({ request }: { request: ClientRequest }): void {
-  const scope = als.getStore();
+  const scope = als.getStore()?.scope;
   if (!scope) return;
   const trace: RequestTrace = {
     target: scope.target,
