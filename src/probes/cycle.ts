@@ -232,7 +232,6 @@ class Cycle {
     if (hash.digest('hex') !== p.sha256) throw new IntegrityError('GetObject returned different bytes than were written (sha256 mismatch)');
   }
 
-  /** Paginated listing of this cycle's prefix; each page is one ListObjectsV2 sample. */
   /** Narrowed to this cycle's bucket name (prefix): on a server that honours it, one page with one
    *  bucket. Each page is an operation, as with ListObjectsV2; pages are read until `mustShow` is
    *  seen (a server that pages but ignores the prefix) and it must be in the listing by its end. */
@@ -251,6 +250,7 @@ class Cycle {
     }
   }
 
+  /** Paginated listing of this cycle's prefix; each page is one ListObjectsV2 sample. */
   private async listAll(expected: string[], blockedBy: string | undefined): Promise<void> {
     const pageSize = this.t.listPageSize;
     const maxPages = Math.ceil(expected.length / pageSize) + 2; // a server that never ends the listing is lying

@@ -23,10 +23,15 @@ export function targetTag(target: string): string {
   return createHash('sha256').update(target).digest('hex').slice(0, 6);
 }
 
+/** <prefix>-<target tag>-: how every ephemeral bucket of the target begins. */
+export function ownBucketPrefix(prefix: string, target: string): string {
+  return `${prefix}-${targetTag(target)}-`;
+}
+
 /** <prefix>-<target tag>-<cycle id>: at most 30 + 1 + 6 + 1 + 23 = 61 characters. Each target
  *  recognises (and sweeps) only its own buckets, even when several share an endpoint and prefix. */
 export function ephemeralBucketName(prefix: string, target: string, id: string): string {
-  return `${prefix}-${targetTag(target)}-${id}`;
+  return `${ownBucketPrefix(prefix, target)}${id}`;
 }
 
 /** Where all of a target's keys live: <keyPrefix>/<target>/ (the sweep's scope in a fixed bucket). */

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
 import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
-import { cycleTime, targetKeyPrefix, targetTag } from './naming.js';
+import { cycleTime, ownBucketPrefix, targetKeyPrefix } from './naming.js';
 
 export interface SweepResult {
   buckets: string[];
@@ -27,7 +27,7 @@ export interface SweepOptions {
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function ownBucketPattern(prefix: string, target: string): RegExp {
-  return new RegExp(`^${esc(prefix)}-${targetTag(target)}-\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
+  return new RegExp(`^${esc(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
 }
 
 export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {
@@ -46,7 +46,7 @@ export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Pro
     try {
       let token: string | undefined;
       for (let page = 1; ; page++) {
-        const p = await listBucketsPage(s3, `${t.bucket.prefix}-${targetTag(t.name)}-`, token, signal());
+        const p = await listBucketsPage(s3, ownBucketPrefix(t.bucket.prefix, t.name), token, signal());
         names.push(...p.names.filter((n) => pattern.test(n) && oldEnough(n)));
         if (p.next === undefined) break;
         if (page >= MAX_BUCKET_PAGES) throw new Error(`the listing did not end after ${page} pages`);

@@ -5,20 +5,17 @@
 // tracer's own test files (test/ebpf) run whole on that Node.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stringify } from 'yaml';
-import { CLI, sample } from '../support/exporter.js';
+import { sample, startExporter } from '../support/exporter.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { LTS_MAJORS, ltsNode } from '../support/lts-node.js';
-import { runProc, spawnProc } from '../support/proc.js';
-import { freePort, REPO_ROOT, testRgw } from '../support/rgw.js';
+import { runProc } from '../support/proc.js';
+import { REPO_ROOT, testRgw } from '../support/rgw.js';
 import { targetYaml } from '../support/targets.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 's3prober-lts-'));
 let certs: TestCerts;
 let tlsProxy: FaultProxy;
 
@@ -29,7 +26,6 @@ before(async () => {
 after(async () => {
   await tlsProxy?.close();
   await certs?.cleanup();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Wire series a target must have once its cycles were traced. */
@@ -48,8 +44,7 @@ for (const major of LTS_MAJORS) {
   describe(`Node ${major}`, () => {
     test('started through the first line: right node, cycles green on HTTP and HTTPS, every wire phase traced, SIGTERM exits 0', { timeout: 900_000 }, async () => {
       const node = ltsNode(major); // the first run downloads it (~30 MB)
-      const configFile = join(tmp, `node${major}.yaml`);
-      writeFileSync(configFile, stringify({
+      const exp = await startExporter({
         schedule: '*/2 * * * * *',
         timeout: '5s',
         targets: [
@@ -59,23 +54,19 @@ for (const major of LTS_MAJORS) {
             extra: { bucket: { mode: 'ephemeral', prefix: `lts${major}-tls` }, tls: { caFile: certs.ca.certPath } },
           }),
         ],
-      }));
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const env = { ...process.env, PATH: `${node.binDir}:${process.env.PATH}` };
-      const proc = spawnProc(CLI, ['run', '--config', configFile, '--listen', `127.0.0.1:${port}`], { env });
-      let stopped = false;
+      }, { PATH: `${node.binDir}:${process.env.PATH}` }, { firstLine: true });
+      let stopped: Awaited<ReturnType<typeof exp.stop>> | undefined;
       try {
-        await proc.waitForUrl(`${url}/-/healthy`, 30_000);
-        assert.equal(realpathSync(`/proc/${proc.pid}/exe`), realpathSync(node.bin), `not started on ${node.version}`);
-        assert.equal(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0')[1], '--max-semi-space-size=16');
+        const pid = exp.proc.pid;
+        assert.equal(realpathSync(`/proc/${pid}/exe`), realpathSync(node.bin), `not started on ${node.version}`);
+        assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1], '--max-semi-space-size=16');
         let text = '';
         let missing: string[] = ['no scrape yet'];
         const end = Date.now() + 90_000;
         while (missing.length > 0) {
-          assert.ok(Date.now() < end, `Node ${node.version}: after 90 s still missing ${missing.join(', ')}:\n${text.slice(0, 1500)}\n${proc.output().slice(-3000)}`);
+          assert.ok(Date.now() < end, `Node ${node.version}: after 90 s still missing ${missing.join(', ')}:\n${text.slice(0, 1500)}\n${exp.proc.output().slice(-3000)}`);
           await sleep(500);
-          text = await (await fetch(`${url}/metrics`)).text();
+          text = (await exp.metrics()).text;
           missing = [];
           for (const target of ['plain', 'tls']) {
             if (sample(text, 's3prober_cycle_success', { target }) !== 1) missing.push(`${target}: cycle success`);
@@ -87,12 +78,11 @@ for (const major of LTS_MAJORS) {
         assert.equal(sample(text, 's3prober_ebpf_events_dropped_total') ?? 0, 0);
         // the HTTPS operations were read from the plaintext through the uprobes, so none disagrees with the SDK's
         assert.equal(sample(text, 's3prober_wire_operation_mismatches_total', { target: 'tls' }) ?? 0, 0);
-        assert.match(proc.output(), /eBPF wire tracer up: \S+ hooks, 9 uprobes"/, 'every OpenSSL uprobe attached');
-        stopped = true;
-        const r = await proc.kill('SIGTERM', 20_000);
-        assert.equal(r.code, 0, proc.output().slice(-2000));
+        assert.match(exp.proc.output(), /eBPF wire tracer up: \S+ hooks, 9 uprobes"/, 'every OpenSSL uprobe attached');
+        stopped = await exp.stop();
+        assert.equal(stopped.code, 0, exp.proc.output().slice(-2000));
       } finally {
-        if (!stopped) await proc.kill('SIGKILL');
+        if (!stopped) await exp.stop();
       }
     });
 

@@ -2,22 +2,15 @@
 // the CLI's own first line, which gives node the environment that keeps its memory down
 // (BENCHMARKS.md, "RSS with 10 targets"). It must reach the process and the exporter must work
 // under it, tracer included.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { stringify } from 'yaml';
-import { spawnProc } from '../support/proc.js';
-import { freePort, REPO_ROOT } from '../support/rgw.js';
+import { REPO_ROOT } from '../support/rgw.js';
 import { targetYaml } from '../support/targets.js';
-import { sample } from '../support/exporter.js';
+import { CLI, sample, startExporter } from '../support/exporter.js';
 
-const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const FIRST_LINE = '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16';
-const tmp = mkdtempSync(join(tmpdir(), 's3prober-start-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('the CLI is executable and its first line (source and build) starts node with its memory settings', () => {
   accessSync(CLI, constants.X_OK);
@@ -30,36 +23,25 @@ test('the CLI is executable and its first line (source and build) starts node wi
 });
 
 test('started through its first line: flags and environment in effect, cycles succeed against RGW, tracer up, SIGTERM exits 0', async () => {
-  const configFile = join(tmp, 'run.yaml');
-  writeFileSync(configFile, stringify({
+  const exp = await startExporter({
     schedule: '*/2 * * * * *',
     timeout: '5s',
     targets: [targetYaml({ name: 'started', objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'started' } } })],
-  }));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env };
-  delete env.MALLOC_ARENA_MAX;
-  const proc = spawnProc(CLI, ['run', '--config', configFile, '--listen', `127.0.0.1:${port}`], { env });
+  }, { MALLOC_ARENA_MAX: undefined }, { firstLine: true });
   try {
-    await proc.waitForUrl(`${url}/-/healthy`, 30_000);
     // env -S execs node in place: this pid is node's
-    const argv = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
+    const argv = readFileSync(`/proc/${exp.proc.pid}/cmdline`, 'utf8').split('\0');
     assert.equal(argv[0]!.split('/').pop(), 'node', argv.join(' '));
     assert.equal(argv[1], '--max-semi-space-size=16');
     assert.equal(argv[2], CLI);
-    assert.ok(readFileSync(`/proc/${proc.pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
-    let text = '';
-    const end = Date.now() + 60_000;
-    while (sample(text, 's3prober_cycle_success', { target: 'started' }) !== 1) {
-      assert.ok(Date.now() < end, `no successful cycle within 60 s:\n${text.slice(0, 2000)}\n${proc.output().slice(-2000)}`);
-      await sleep(250);
-      text = await (await fetch(`${url}/metrics`)).text();
-    }
+    assert.ok(readFileSync(`/proc/${exp.proc.pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
+    await exp.waitReady();
+    const { text } = await exp.metrics();
+    assert.equal(sample(text, 's3prober_cycle_success', { target: 'started' }), 1, `${text.slice(0, 2000)}\n${exp.proc.output().slice(-2000)}`);
     assert.equal(sample(text, 's3prober_ebpf_up'), 1, 'CI runs as root with the addon built by scripts/setup.sh');
     assert.ok((sample(text, 's3prober_operations_total', { target: 'started', operation: 'PutObject', outcome: 'success' }) ?? 0) >= 1);
   } finally {
-    const r = await proc.kill('SIGTERM', 20_000);
-    assert.equal(r.code, 0, proc.output().slice(-2000));
+    const r = await exp.stop();
+    assert.equal(r.code, 0, exp.proc.output().slice(-2000));
   }
 });

@@ -5,19 +5,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
-import { runCycle } from '../../src/probes/cycle.js';
-import { LeftoverStore } from '../../src/probes/leftovers.js';
 import { cycleId, ephemeralBucketName } from '../../src/probes/naming.js';
 import type { CycleResult } from '../../src/probes/result.js';
 import { sweep } from '../../src/probes/sweep.js';
 import { createTargetClient } from '../../src/s3/client.js';
+import { testCycle } from '../support/cycle.js';
 import { startFaultProxy, type Fault, type FaultProxy, type RequestInfo } from '../support/fault-proxy.js';
 import { s3Client, testRgw } from '../support/rgw.js';
 import { bucketsWithPrefix } from '../support/store.js';
 import { testTarget } from '../support/targets.js';
 
-const logger = pino({ level: 'silent' });
 let proxy: FaultProxy;
 /** Query strings of the ListBuckets requests the proxy saw since the last reset. */
 let asked: URLSearchParams[] = [];
@@ -48,13 +45,7 @@ after(async () => {
 });
 
 async function cycle(prefix: string): Promise<CycleResult> {
-  const target = testTarget({ endpoint: proxy.url, objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix }, batchSize: 2 } });
-  const client = createTargetClient(target);
-  try {
-    return await runCycle({ target, client, timeoutMs: 5000, leftovers: new LeftoverStore(), logger });
-  } finally {
-    client.destroy();
-  }
+  return (await testCycle({ endpoint: proxy.url, objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix }, batchSize: 2 } })).r;
 }
 
 const listings = (r: CycleResult) => r.operations.filter((o) => o.operation === 'ListBuckets');

@@ -2,32 +2,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
-import { runCycle } from '../../src/probes/cycle.js';
 import { LeftoverStore } from '../../src/probes/leftovers.js';
 import type { CycleResult, OperationResult } from '../../src/probes/result.js';
-import { createTargetClient } from '../../src/s3/client.js';
 import { OPERATIONS } from '../../src/probes/operations.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import { testCycle } from '../support/cycle.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { freePort, s3Client, testRgw } from '../support/rgw.js';
 import { bucketsWithPrefix, keysUnder } from '../support/store.js';
-import { testTarget, type TargetSpec } from '../support/targets.js';
 
-const logger = pino({ level: 'silent' });
 const admin = () => s3Client(testRgw());
 
-async function cycle(spec: TargetSpec, timeoutMs = 5000, leftovers = new LeftoverStore()) {
-  const target = testTarget(spec);
-  const client = createTargetClient(target);
-  const traces: RequestTrace[] = [];
-  try {
-    const r = await runCycle({ target, client, timeoutMs, leftovers, logger, observer: { onTrace: (t) => traces.push(t) } });
-    return { r, traces, target };
-  } finally {
-    client.destroy();
-  }
-}
+const cycle = testCycle;
 
 const ops = (r: CycleResult, name: string) => r.operations.filter((o) => o.operation === name);
 const failures = (r: CycleResult) => r.operations.filter((o) => o.outcome === 'failure');

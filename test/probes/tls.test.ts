@@ -8,6 +8,7 @@ import { LeftoverStore } from '../../src/probes/leftovers.js';
 import { createTargetClient } from '../../src/s3/client.js';
 import type { RequestTrace } from '../../src/s3/request-trace.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
+import { testCycle } from '../support/cycle.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { testRgw } from '../support/rgw.js';
 import { testTarget } from '../support/targets.js';
@@ -31,21 +32,7 @@ describe('TLS targets', () => {
     await certs?.cleanup();
   });
 
-  async function cycle(endpoint: string, tls: Record<string, unknown>) {
-    const target = testTarget({ endpoint, objectSizes: ['4KiB'], extra: { tls } });
-    const client = createTargetClient(target);
-    const traces: RequestTrace[] = [];
-    const certsSeen: Date[] = [];
-    try {
-      const r = await runCycle({
-        target, client, timeoutMs: 5000, leftovers: new LeftoverStore(), logger,
-        observer: { onTrace: (t) => traces.push(t), onCertificate: (_t, d) => certsSeen.push(d) },
-      });
-      return { r, traces, certsSeen };
-    } finally {
-      client.destroy();
-    }
-  }
+  const cycle = (endpoint: string, tls: Record<string, unknown>) => testCycle({ endpoint, objectSizes: ['4KiB'], extra: { tls } });
 
   test('trusted via caFile: green, TLS phase measured on new connections, expiry reported', async () => {
     const p = await httpsProxy('server');

@@ -18,15 +18,23 @@ export interface Exporter {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startExporter(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Exporter> {
+export interface StartOptions {
+  /** Start the CLI file itself, through its first line (`env -S ... node`, node found on PATH), as
+   *  npm start, the container and the installed command do. Default: this test's node runs it. */
+  firstLine?: boolean;
+}
+
+/** `env` is merged over this process's environment; a variable set to undefined is left out. */
+export async function startExporter(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, opts: StartOptions = {}): Promise<Exporter> {
   const dir = mkdtempSync(join(tmpdir(), 's3prober-exp-'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawnProc(process.execPath, [CLI, 'run', '--config', configFile, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, ...env },
-  });
+  const args = ['run', '--config', configFile, '--listen', `127.0.0.1:${port}`];
+  const proc = opts.firstLine
+    ? spawnProc(CLI, args, { env: { ...process.env, ...env } })
+    : spawnProc(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
   await proc.waitForUrl(`${url}/-/healthy`, 30_000);
   return {
     url,
