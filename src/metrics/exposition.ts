@@ -8,7 +8,7 @@
 // prom-client's public get(). test/metrics/exposition.test.ts holds the output to be the same
 // samples as prom-client's own rendering, so an upgrade that changes its internals fails there.
 import { Counter, Gauge, Histogram, Registry, Summary, type Metric } from 'prom-client';
-import { deflateAll, gzipOf, Part, textOf } from './gzip-parts.js';
+import { deflateAll, gzipOf, keptText, Part, textOf } from './gzip-parts.js';
 import { SeriesGroups, type FamilyKind } from './series-groups.js';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
@@ -223,7 +223,7 @@ function familyParts(m: Metric, kind: Kind, format: ExpositionFormat, out: Part[
     const names = kind === 'counter' ? counterNames(x.name, format) : { family: x.name, sample: x.name };
     const k = kind === 'histogram' ? histogramKind(x) : kind === 'summary' ? summaryKind(x) : valueKind(names.sample);
     f = {
-      header: new Part(Buffer.from(header(names.family, x.help, kind)), true),
+      header: new Part(keptText(header(names.family, x.help, kind)), true),
       // by the first label: the target, for every target-scoped family
       groups: new SeriesGroups(k as unknown as FamilyKind<{ labels: Labels }>, x.labelNames?.[0]),
     };

@@ -2,7 +2,7 @@
 // family), each group's text kept as one Part until one of its series changes. A target's cycle
 // changes its own series and none of the others', so after prerender() a scrape finds nearly every
 // group rendered and compressed, whatever the scrape interval.
-import { Part } from './gzip-parts.js';
+import { keptText, Part } from './gzip-parts.js';
 
 type Labels = Record<string, string | number>;
 
@@ -106,6 +106,6 @@ export class SeriesGroups<E extends { labels: Labels }> {
       if (revision) g.versions.push(revision(e));
       text += render(e);
     }
-    return new Part(Buffer.from(text, 'utf8'));
+    return new Part(keptText(text));
   }
 }

@@ -59,3 +59,15 @@ test('a replaced map (reset) renders every group again, even with the same keys 
   const again = parts(Object.fromEntries(pairs.map(([k, v]) => [k, { ...v }])));
   assert.deepEqual(again.rendered, ['a/Get', 'b/Get']);
 });
+
+test('a kept part owns its memory: short texts do not pin a shared 8 KiB slab', () => {
+  const parts = family();
+  const map: Record<string, Entry> = Object.fromEntries(Array.from({ length: 50 }, (_, i) => entry(`t${i}`, 'Get', i)));
+  const { out } = parts(map);
+  assert.equal(out.length, 50);
+  for (const p of out) {
+    assert.ok(p.text.length < 100, 'short enough that Buffer.from() would have pooled it');
+    assert.equal(p.text.buffer.byteLength, p.text.length, 'backed by a buffer of its own size');
+  }
+  assert.equal(new Set(out.map((p) => p.text.buffer)).size, 50);
+});
