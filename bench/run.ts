@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SUMMARY_WINDOW_SECONDS } from '../src/metrics/families.js';
 import { cliFirstLine, cpuLayout, describeForm, dist, REPO_ROOT, round, startBenchRgw, startChild, type Child, type NodeForm, type S3Endpoint } from './lib.js';
+import type { RssBreakdown } from './rss-breakdown.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -164,6 +165,8 @@ async function sectionCost(rgw: S3Endpoint): Promise<R> {
     return {
       runs: rs.length, ops, cpuSeconds: cpu, cpuSecondsPer1000Ops: (cpu / ops) * 1000,
       peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), tracerUp: rs.every((r) => r.tracerUp),
+      // where the memory was in the run whose measured window saw the highest RSS
+      peakRssBreakdown: rs.map((r) => r.peakRssBreakdown).sort((a, b) => b.rssMb - a.rssMb)[0],
       opsPerSecond: rs.reduce((a, r) => a + r.opsPerSecond, 0) / rs.length,
       failures: rs.reduce((a, r) => a + r.failures, 0),
     };
@@ -379,6 +382,13 @@ function print(res: R): void {
       [['off', c.off.ops, f(c.off.opsPerSecond, 0), f(c.off.cpuSecondsPer1000Ops, 3), f(c.off.peakRssMb, 1), c.off.failures],
         ...(c.on ? [[`on${c.on.tracerUp ? '' : ' (DOWN)'}`, c.on.ops, f(c.on.opsPerSecond, 0), f(c.on.cpuSecondsPer1000Ops, 3), f(c.on.peakRssMb, 1), c.on.failures]] : [])]);
     console.log(`CPU ratio on/off: ${f(c.cpuRatioOnOff, 3)}`);
+    for (const [mode, x] of [['off', c.off], ['on', c.on]] as const) {
+      const b = x?.peakRssBreakdown as RssBreakdown | undefined;
+      if (!b) continue;
+      const spaces = Object.entries(b.v8SpacesMb).map(([k, v]) => `${k.replace(/_space$/, '')} ${v}`).join(', ');
+      console.log(`RSS at its highest while measured, tracer ${mode}: ${b.rssMb} MB = node binary ${b.nodeBinaryMb} + other files ${b.otherFilesMb}`
+        + ` + V8 heap ${b.v8HeapMb} (${spaces}) + other anonymous ${b.offHeapAnonymousMb} (malloc, stacks)`);
+    }
   }
   if (res.truth) {
     const rows: (string | number)[][] = [];

@@ -26,6 +26,7 @@ import { createTargetClient, type TargetClient } from '../src/s3/client.js';
 import { withRequestScope } from '../src/s3/instrument.js';
 import type { RequestTrace } from '../src/s3/request-trace.js';
 import { benchConfigYaml, dist, REPO_ROOT, type S3Endpoint } from './lib.js';
+import { watchPeakRss } from './rss-breakdown.js';
 
 const send = (m: Record<string, unknown>) => new Promise<void>((r) => (process.send ? process.send(m, () => r()) : r()));
 const mode = process.argv[2] ?? '';
@@ -121,15 +122,17 @@ async function cost(): Promise<Record<string, unknown>> {
   await sleep(o.warmSeconds * 1000);
   resetSeen();
   const h = eld();
+  const rss = watchPeakRss();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await sleep(o.seconds * 1000);
   const cpu = cpuSeconds(process.cpuUsage(cpu0));
+  const peakRssBreakdown = rss.stop();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const r = {
     tracerRequested: o.ebpf, tracerUp, targets: o.targets, seconds: wall, ops: seen.ops, failures: seen.failures,
     cpuSeconds: cpu, cpuSecondsPer1000Ops: (cpu / seen.ops) * 1000, opsPerSecond: seen.ops / wall,
-    rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), eventLoopDelayMs: eldMs(h), memory: memory(),
+    rssMb: mb(process.memoryUsage().rss), peakRssMb: peakRssMb(), peakRssBreakdown, eventLoopDelayMs: eldMs(h), memory: memory(),
   };
   await rt.stop();
   return r;

@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "quickstart: starting s3prober; metrics on http://localhost:9340/metrics, status on http://localhost:9340/ (Ctrl-C stops it)"
-# through its first line (#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16): its memory settings
+# through its first line (#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8): its memory settings
 exec dist/src/cli/main.js run "$@"

@@ -1,10 +1,12 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8
 // s3prober command line: run (default), once, check-config.
 //
 // The first line is how the exporter runs (npm start, the container, the installed command):
 // MALLOC_ARENA_MAX=2 caps glibc's per-thread malloc arenas (10-20 MB less RSS; CPU within run-to-run
-// noise, 0-7%); --max-semi-space-size=16 is Node 20/22's default young generation, which Node 24
-// quadruples (60-75 MB more RSS at 10 targets for no CPU gain). The flags that cut RSS further
+// noise, 0-7%); --max-semi-space-size=8 holds V8's young generation at half Node 20/22's default and
+// an eighth of Node 24's (at 10 targets: 9 MB less RSS on Node 20, 17 MB less on 24 than with 16, and
+// 60-75 MB less than Node 24's own default; CPU within noise, +0-3%; 4 cost 7% more on 24, BENCHMARKS.md
+// seventh session). The flags that cut RSS further
 // (--optimize-for-size; --max-semi-space-size=2 --heap-growing-percent=20) cost 40-60% / 6-14% more
 // CPU per operation and, at 300 targets, scraped, double the CPU per cycle and stretch scrapes to
 // seconds (BENCHMARKS.md, section 1).

@@ -59,7 +59,7 @@ for (const major of LTS_MAJORS) {
       try {
         const pid = exp.proc.pid;
         assert.equal(realpathSync(`/proc/${pid}/exe`), realpathSync(node.bin), `not started on ${node.version}`);
-        assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1], '--max-semi-space-size=16');
+        assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1], '--max-semi-space-size=8');
         let text = '';
         let missing: string[] = ['no scrape yet'];
         const end = Date.now() + 90_000;

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../support/rgw.js';
 import { targetYaml } from '../support/targets.js';
 import { CLI, sample, startExporter } from '../support/exporter.js';
 
-const FIRST_LINE = '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16';
+const FIRST_LINE = '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8';
 
 test('the CLI is executable and its first line (source and build) starts node with its memory settings', () => {
   accessSync(CLI, constants.X_OK);
@@ -32,7 +32,7 @@ test('started through its first line: flags and environment in effect, cycles su
     // env -S execs node in place: this pid is node's
     const argv = readFileSync(`/proc/${exp.proc.pid}/cmdline`, 'utf8').split('\0');
     assert.equal(argv[0]!.split('/').pop(), 'node', argv.join(' '));
-    assert.equal(argv[1], '--max-semi-space-size=16');
+    assert.equal(argv[1], '--max-semi-space-size=8');
     assert.equal(argv[2], CLI);
     assert.ok(readFileSync(`/proc/${exp.proc.pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
     await exp.waitReady();
