@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
-import { namespaceExists, startLossyNamespace } from './support/netns.js';
+import { namespaceExists, startLossyNamespace, synRetransmits } from './support/netns.js';
 import { request } from './support/servers.js';
 import { joinedWire, metricValue, startTestTracer, traced } from './support/tracer.js';
 
@@ -14,10 +14,13 @@ test('first SYN dropped: connect ~1 s, one retransmit, and the namespace is gone
   const agent = new http.Agent({ keepAlive: false });
   try {
     assert.equal(t.tracer.up, true);
+    const synsBefore = synRetransmits();
     const r = await traced(t.tracer, 'lossy', 'HeadObject', () => request({ host: ns.address, port: ns.port, method: 'HEAD', path: '/bucket/key', agent }));
-    const w = await joinedWire(t, r);
-    assert.ok(w.phases.connect! >= 0.9 && w.phases.connect! < 3.5, `connect ${w.phases.connect}`);
-    assert.ok(w.retransmits >= 1, `retransmits ${w.retransmits}`);
+    // what the kernel did, for the messages below (a rare failure here was not yet explained)
+    const kernel = `kernel SYN retransmits meanwhile: ${synRetransmits() - synsBefore}`;
+    const w = await joinedWire(t, r, kernel);
+    assert.ok(w.phases.connect! >= 0.9 && w.phases.connect! < 3.5, `connect ${w.phases.connect}; ${kernel}`);
+    assert.ok(w.retransmits >= 1, `retransmits ${w.retransmits}; ${kernel}`);
     assert.equal(w.handshakeRttSeconds, undefined, 'no handshake RTT from a retransmitted SYN');
     assert.ok(r.trace.endNs! - r.trace.startNs >= 900_000_000n, 'the client waited too');
     assert.ok((await metricValue(t.registry, WIRE_FAMILY_NAMES.tcpRetransmits, { target: 'lossy' }))! >= 1);

@@ -2,7 +2,7 @@
 // SYN to a port: loss without netem (not built into these kernels). Everything is removed by
 // close(), and by an exit hook if the test dies first.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,4 +112,13 @@ export async function startLossyNamespace(port: number): Promise<LossyNamespace>
 /** True while anything of this namespace is left on the machine. */
 export function namespaceExists(name: string): boolean {
   return run('ip', ['netns', 'list']).split('\n').some((l) => l.split(' ')[0] === name);
+}
+
+/** The host's count of SYN retransmissions (/proc/net/netstat TcpExt TCPSynRetrans): what the kernel
+ *  itself did, to tell a retransmit the tracer missed from a connect delayed by something else. */
+export function synRetransmits(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]?.split(' ') ?? [];
+  const values = lines[1]?.split(' ') ?? [];
+  return Number(values[names.indexOf('TCPSynRetrans')]);
 }

@@ -82,9 +82,10 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
 /**
  * The wire view of a traced request, or a failure that says what the tracer saw instead: whether
  * the request reached observe() with its ports, whether the join found no exchange (unmatched,
- * side client), what the kernel submitted and dropped, and the tracer's warnings.
+ * side client), what the kernel submitted and dropped, and the tracer's warnings; `context`: what
+ * the caller knows besides (e.g. the kernel's own counters).
  */
-export async function joinedWire(t: TestTracer, r: Traced): Promise<WireTiming> {
+export async function joinedWire(t: TestTracer, r: Traced, context?: string): Promise<WireTiming> {
   if (r.wire) return r.wire;
   const n = (name: string, labels: Record<string, string> = {}) => metricValue(t.registry, name, labels);
   const tr = r.trace;
@@ -96,6 +97,7 @@ export async function joinedWire(t: TestTracer, r: Traced): Promise<WireTiming> 
     lastJoined: last && { localPort: last.trace.localPort, operation: last.trace.operation, startNs: String(last.trace.startNs) },
     status: t.tracer.status(),
     warnings: t.logs.filter((l) => l.level >= 40).map((l) => l.msg),
+    context,
   };
   throw new Error(`not joined: ${JSON.stringify(facts)}`);
 }
