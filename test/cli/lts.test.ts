@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sample, startExporter } from '../support/exporter.js';
+import { CLI_NODE_FLAGS, sample, startExporter } from '../support/exporter.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { LTS_MAJORS, ltsNode } from '../support/lts-node.js';
@@ -59,7 +59,7 @@ for (const major of LTS_MAJORS) {
       try {
         const pid = exp.proc.pid;
         assert.equal(realpathSync(`/proc/${pid}/exe`), realpathSync(node.bin), `not started on ${node.version}`);
-        assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1], '--max-semi-space-size=8');
+        assert.deepEqual(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(1, 1 + CLI_NODE_FLAGS.length), CLI_NODE_FLAGS);
         let text = '';
         let missing: string[] = ['no scrape yet'];
         const end = Date.now() + 90_000;

@@ -8,6 +8,11 @@ import { spawnProc, type Proc } from './proc.js';
 import { freePort, REPO_ROOT } from './rgw.js';
 
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The CLI's first line: how npm start, the container and the installed command run node (start.test
+ *  holds source and build to it). The one place the tests spell it. */
+export const CLI_FIRST_LINE = '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=8';
+/** The node flags on that line, as they reach the process's argv after the node binary. */
+export const CLI_NODE_FLAGS = CLI_FIRST_LINE.slice(CLI_FIRST_LINE.indexOf(' node ') + ' node '.length).split(' ');
 
 export interface Exporter {
   url: string;
