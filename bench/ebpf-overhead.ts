@@ -14,7 +14,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { startWireTracer, WIRE_FAMILY_NAMES, type WireTracer } from '../src/ebpf/index.js';
+import { startWireHalf } from '../src/cli/wire.js';
+import type { WireTracer } from '../src/ebpf/index.js';
+import { WIRE_METRICS } from '../src/metrics/names.js';
 import { withRequestScope } from '../src/s3/instrument.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
@@ -106,15 +108,15 @@ try {
     off.cpuMicros += a.cpuMicros;
     off.wallSeconds += a.wallSeconds;
     const registry = new Registry();
-    const tracer = await startWireTracer({ registry, logger: pino({ level: 'warn' }), enabled: true });
+    const { tracer } = await startWireHalf({ registry, logger: pino({ level: 'warn' }), enabled: true });
     if (!tracer.up) throw new Error('the tracer is not up (root and scripts/build-ebpf.sh needed)');
     const c = await block(server.port, perBlock, tracer);
     on.ops += c.ops;
     on.cpuMicros += c.cpuMicros;
     on.wallSeconds += c.wallSeconds;
     const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
-    events += await value(WIRE_FAMILY_NAMES.ebpfEvents);
-    dropped += await value(WIRE_FAMILY_NAMES.ebpfDropped);
+    events += await value(WIRE_METRICS.ebpfEvents);
+    dropped += await value(WIRE_METRICS.ebpfDropped);
     await tracer.close();
   }
   const cpuOff = off.cpuMicros / off.ops;

@@ -17,14 +17,16 @@ import {
 import { Registry } from 'prom-client';
 import { ProberRuntime } from '../src/cli/runtime.js';
 import { parseConfig } from '../src/config/load.js';
-import { startWireTracer, WIRE_FAMILY_NAMES, type WireTracer } from '../src/ebpf/index.js';
+import { startWireHalf } from '../src/cli/wire.js';
+import type { WireTracer } from '../src/ebpf/index.js';
+import { WIRE_METRICS } from '../src/metrics/names.js';
 import { createLogger } from '../src/log/logger.js';
 import { MetricsRecorder } from '../src/metrics/recorder.js';
-import type { CycleResult, OperationResult, SkipReason } from '../src/probes/result.js';
+import type { CycleResult, OperationResult, SkipReason } from '../src/results/cycle.js';
 import { operationTiming } from '../src/probes/timing.js';
 import { createTargetClient, type TargetClient } from '../src/s3/client.js';
 import { withRequestScope } from '../src/s3/instrument.js';
-import type { RequestTrace } from '../src/s3/request-trace.js';
+import type { RequestTrace } from '../src/results/request-trace.js';
 import { benchConfigYaml, dist, REPO_ROOT, type S3Endpoint } from './lib.js';
 import { watchPeakRss } from './rss-breakdown.js';
 
@@ -101,7 +103,7 @@ const eldMs = (h: IntervalHistogram) => {
 async function exporter(endpoint: S3Endpoint, o: { targets: number; name: string; schedule: string; ebpf: boolean; timeout?: string; spread?: number }) {
   const config = parseConfig(benchConfigYaml({ ...endpoint, ...o }));
   const rt = await ProberRuntime.start({ config, logger: logger(o.name) });
-  const up = (await rt.processMetrics.registry.getSingleMetric(WIRE_FAMILY_NAMES.ebpfUp)?.get())?.values[0]?.value === 1;
+  const up = (await rt.processMetrics.registry.getSingleMetric(WIRE_METRICS.ebpfUp)?.get())?.values[0]?.value === 1;
   return { rt, tracerUp: up };
 }
 
@@ -310,7 +312,7 @@ async function truth(): Promise<Record<string, unknown>> {
   const o = opts as { rgw: S3Endpoint; proxies: { delayMs: number; url: string }[]; samples: number };
   const log = logger('truth');
   const registry = new Registry();
-  const tracer: WireTracer = await startWireTracer({ registry, logger: log, enabled: true });
+  const tracer: WireTracer = (await startWireHalf({ registry, logger: log, enabled: true })).tracer;
   const bucket = `bench-truth-${Date.now().toString(36)}`;
   const key = 'obj-4KiB';
   const body = Buffer.alloc(4096, 0x62);
@@ -413,7 +415,7 @@ async function truth(): Promise<Record<string, unknown>> {
 async function throughput(): Promise<Record<string, unknown>> {
   const o = opts as { echoUrl: string; concurrency: number[]; seconds: number };
   const registry = new Registry();
-  const tracer = await startWireTracer({ registry, logger: logger('throughput'), enabled: true });
+  const tracer = (await startWireHalf({ registry, logger: logger('throughput'), enabled: true })).tracer;
   const counter = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
   const cfg = parseConfig(benchConfigYaml({ endpoint: o.echoUrl, accessKeyId: 'bench', secretAccessKey: 'bench', targets: 1, name: 'tp', schedule: '*/10 * * * * *', ebpf: true }));
   const body = Buffer.alloc(4096, 0x63);
@@ -444,9 +446,9 @@ async function throughput(): Promise<Record<string, unknown>> {
         });
       };
       for (let w = 0; w < c; w++) await op(); // open the connections
-      const ev0 = await counter(WIRE_FAMILY_NAMES.ebpfEvents);
-      const dr0 = await counter(WIRE_FAMILY_NAMES.ebpfDropped);
-      const un0 = (await registry.getSingleMetric(WIRE_FAMILY_NAMES.unmatched)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+      const ev0 = await counter(WIRE_METRICS.ebpfEvents);
+      const dr0 = await counter(WIRE_METRICS.ebpfDropped);
+      const un0 = (await registry.getSingleMetric(WIRE_METRICS.unmatched)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
       const h = eld();
       let ops = 0;
       const t0 = process.hrtime.bigint();
@@ -461,10 +463,10 @@ async function throughput(): Promise<Record<string, unknown>> {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = cpuSeconds(process.cpuUsage(cpu0));
       await sleep(50);
-      const un1 = (await registry.getSingleMetric(WIRE_FAMILY_NAMES.unmatched)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+      const un1 = (await registry.getSingleMetric(WIRE_METRICS.unmatched)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
       steps.push({
         client: kind, concurrency: c, opsPerSecond: ops / wall, ops, cpuCoreFraction: cpu / wall,
-        events: (await counter(WIRE_FAMILY_NAMES.ebpfEvents)) - ev0, dropped: (await counter(WIRE_FAMILY_NAMES.ebpfDropped)) - dr0,
+        events: (await counter(WIRE_METRICS.ebpfEvents)) - ev0, dropped: (await counter(WIRE_METRICS.ebpfDropped)) - dr0,
         unmatched: un1 - un0, eventLoopDelayMs: eldMs(h),
       });
       h.disable();

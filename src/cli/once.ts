@@ -1,8 +1,8 @@
 // `s3prober once`: one cycle per target, a human table on stdout; exit 0 only if all succeeded.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { CycleResult } from '../probes/result.js';
-import { TargetRunner } from '../scheduler/target-runner.js';
+import type { CycleResult } from '../results/cycle.js';
+import { TargetRunner } from '../probes/target-runner.js';
 
 export async function runOnce(config: Config, logger: Logger, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
   const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));

@@ -7,17 +7,18 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { parseListen, type Config } from '../config/schema.js';
 import { registerSecret } from '../log/scrub.js';
-import { prerender } from '../metrics/exposition.js';
+import { prerender } from '../exposition/render.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
-import type { CycleObserver } from '../probes/result.js';
-import type { RequestTrace } from '../s3/request-trace.js';
+import type { CycleObserver } from '../probes/observer.js';
+import { operationsOf } from '../probes/plan.js';
+import { TargetRunner } from '../probes/target-runner.js';
+import type { RequestTrace } from '../results/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { TargetRunner } from '../scheduler/target-runner.js';
 import { createApp } from '../server/app.js';
 import type { TargetStatus } from '../server/status-page.js';
 import { VERSION } from '../version.js';
-import { startWireTracer, type WireTracer } from '../ebpf/index.js';
+import { startWireHalf, type WireHalf } from './wire.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -39,9 +40,9 @@ interface Generation {
 
 export class ProberRuntime {
   readonly processMetrics = new ProcessMetrics();
-  private gen!: Generation;
+  private current!: Generation;
   private server!: Server;
-  private tracer!: WireTracer;
+  private wire!: WireHalf;
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
@@ -50,17 +51,17 @@ export class ProberRuntime {
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
-    rt.tracer = await startWireTracer({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
-    rt.gen = rt.generation(o.config, []);
+    rt.wire = await startWireHalf({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
+    rt.current = rt.generation(o.config, []);
     try {
       await rt.listen(o.listen ?? o.config.listen);
     } catch (e) {
-      await rt.tracer.close();
-      for (const r of rt.gen.runners) r.destroy();
+      await rt.wire.tracer.close();
+      for (const r of rt.current.runners) r.destroy();
       throw e;
     }
-    rt.gen.scheduler.start();
-    o.logger.info({ targets: o.config.targets.map((t) => t.name), schedule: o.config.schedule, tracer: rt.tracer.up }, 's3prober started');
+    rt.current.scheduler.start();
+    o.logger.info({ targets: o.config.targets.map((t) => t.name), schedule: o.config.schedule, tracer: rt.wire.tracer.up }, 's3prober started');
     return rt;
   }
 
@@ -71,7 +72,7 @@ export class ProberRuntime {
   }
 
   get config(): Config {
-    return this.gen.config;
+    return this.current.config;
   }
 
   private generation(config: Config, previous: TargetRunner[]): Generation {
@@ -81,12 +82,12 @@ export class ProberRuntime {
         registerSecret(t.credentials.sessionToken);
       }
     }
-    const recorder = new MetricsRecorder(config);
+    const recorder = new MetricsRecorder(config, operationsOf);
     const observer: CycleObserver = {
       onOperation: (r) => recorder.onOperation(r),
       // after the turn that ends the request: the tracer's join and metrics then stay out of the
-      // operation's measured duration (they ran inside it, ~5% of busy CPU: BENCHMARKS.md)
-      onTrace: (t: RequestTrace) => setImmediate(() => this.tracer.observe(t)),
+      // operation's measured duration
+      onTrace: (t: RequestTrace) => setImmediate(() => this.wire.tracer.observe(t)),
       onCertificate: (target, d) => recorder.onCertificate(target, d),
     };
     const runners = config.targets.map((t) => {
@@ -124,8 +125,8 @@ export class ProberRuntime {
     const app = createApp({
       version: VERSION,
       registries: () => this.registries(),
-      ready: () => this.gen.runners.every((r) => this.everReady.has(r.target.name)),
-      tracerUp: () => this.tracer.up,
+      ready: () => this.current.runners.every((r) => this.everReady.has(r.target.name)),
+      tracerUp: () => this.wire.tracer.up,
       targets: () => this.statuses(),
       reload: () => this.reload(),
       auth: this.o.web?.users ? basicAuth(this.o.web.users) : undefined,
@@ -144,11 +145,11 @@ export class ProberRuntime {
   }
 
   private registries() {
-    return [this.processMetrics.registry, this.gen.recorder.registry];
+    return [this.processMetrics.registry, this.current.recorder.registry];
   }
 
-  /** A scrape then copies the text of what the cycles changed instead of rendering it (300 targets:
-   *  ~190k series, BENCHMARKS.md scrape). Batched: one pass for the cycles that end within 500 ms,
+  /** A scrape then copies the text of what the cycles changed instead of rendering it (BENCHMARKS.md,
+   *  scrape). Batched: one pass for the cycles that end within 500 ms,
    *  late enough for their tracer observations (deferred a turn) to be in. */
   private prerenderSoon(): void {
     this.prerenderTimer ??= setTimeout(() => {
@@ -158,8 +159,8 @@ export class ProberRuntime {
   }
 
   private statuses(): TargetStatus[] {
-    const wire = this.tracer.snapshot();
-    return this.gen.runners.map((r) => ({
+    const wire = this.wire.view.byTarget();
+    return this.current.runners.map((r) => ({
       name: r.target.name,
       endpoint: r.target.endpoint,
       bucketMode: r.target.bucket.mode,
@@ -186,11 +187,11 @@ export class ProberRuntime {
       log.error({ file: this.o.configFile }, `config reload failed, previous config kept: ${(e as Error).message}`);
       return (e as Error).message;
     }
-    const old = this.gen;
+    const old = this.current;
     await old.scheduler.stop(); // waits for in-flight cycles and their cleanup
-    this.gen = this.generation(config, old.runners);
+    this.current = this.generation(config, old.runners);
     for (const r of old.runners) r.destroy();
-    this.gen.scheduler.start();
+    this.current.scheduler.start();
     this.processMetrics.reloadSuccess.set(1);
     this.processMetrics.reloadTime.set(Date.now() / 1000);
     log.info({ targets: config.targets.map((t) => t.name) }, 'config reloaded');
@@ -201,9 +202,9 @@ export class ProberRuntime {
   async stop(): Promise<void> {
     this.server?.close();
     this.server?.closeAllConnections();
-    await this.gen.scheduler.stop();
+    await this.current.scheduler.stop();
     clearTimeout(this.prerenderTimer);
-    for (const r of this.gen.runners) r.destroy();
-    await this.tracer.close();
+    for (const r of this.current.runners) r.destroy();
+    await this.wire.tracer.close();
   }
 }

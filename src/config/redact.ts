@@ -12,3 +12,16 @@ export function redactConfig(c: Config): unknown {
     })),
   };
 }
+
+/** Endpoints may carry user:password; a label must never. */
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '';
+  }
+}

@@ -1,39 +1,26 @@
 // Entry point of the eBPF wire tracer. startWireTracer never throws: whatever is missing, the
-// exporter gets a tracer (up or down), s3prober_ebpf_up says which, and one log line says why.
+// exporter gets a tracer (up or down), its `up` says which, and one log line says why.
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import { createWireFamilies, WIRE_FAMILY_NAMES, type WireFamilies } from '../metrics/wire.js';
+import type { WireSink } from '../results/wire.js';
 import { openTracer, type HookSet } from './native.js';
 import { DownTracer, KernelWireTracer, type WireTracer } from './tracer.js';
 
-export { WIRE_FAMILY_NAMES };
 export type { WireTracer, WireTracerStatus } from './tracer.js';
-export type { WireSnapshot, OperationWireStatus } from './snapshot.js';
-export type { WireTiming, WirePhase } from './correlate.js';
-export { WIRE_PHASES } from './correlate.js';
+export type { HookSet } from './native.js';
 
 export interface WireTracerOptions {
-  registry: Registry;
   logger: Logger;
   /** The config switch (ebpf.enabled). */
   enabled: boolean;
+  /** Receives every wire result and every unmatched exchange. */
+  sink: WireSink;
   /** Force one hook set instead of tp_btf -> raw_tp -> tracepoint (tests). */
-  hooks?: HookSet;
+  hooks?: HookSet | undefined;
   /** Another addon file (tests); default native/build/Release/s3prober.node, or S3PROBER_EBPF_ADDON. */
-  addonPath?: string;
+  addonPath?: string | undefined;
 }
 
 export async function startWireTracer(opts: WireTracerOptions): Promise<WireTracer> {
-  let live: KernelWireTracer | undefined;
-  let families: WireFamilies;
-  try {
-    families = createWireFamilies(opts.registry, () => live?.readKernel());
-  } catch (e) {
-    // e.g. the families were registered twice on this registry: still never break the exporter
-    opts.logger.warn({ err: e }, 'eBPF wire tracer off: its metric families could not be registered');
-    return new DownTracer('metric families could not be registered');
-  }
-  families.ebpfUp.set(0);
   if (!opts.enabled) {
     opts.logger.info('eBPF wire tracer off: disabled in the configuration (ebpf.enabled: false)');
     return new DownTracer('disabled in the configuration');
@@ -47,8 +34,8 @@ export async function startWireTracer(opts: WireTracerOptions): Promise<WireTrac
       opts.logger.warn(r.detail ? { libbpf: r.detail } : {}, `eBPF wire tracer off (s3prober_ebpf_up 0): ${r.reason}`);
       return new DownTracer(r.reason);
     }
-    live = new KernelWireTracer(r.tracer, families, opts.logger);
     const t = r.tracer;
+    const live = new KernelWireTracer(t, opts.sink, opts.logger);
     const tlsNote = t.uprobeErrors.length
       ? `; ${t.uprobeErrors.length} uprobes failed, HTTPS plaintext and request lines may be missing (${t.uprobeErrors[0]})`
       : '';

@@ -1,14 +1,13 @@
-// The wire tracer: kernel snapshots in, per-request wire metrics out.
+// The wire tracer: kernel exchanges in, wire results out. It joins each client request to the
+// kernel's exchanges on its socket and hands what it produced to a sink; it records nothing itself.
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { RequestTrace } from '../s3/request-trace.js';
-import type { WireFamilies } from '../metrics/wire.js';
-import { computeWire, type WireTiming } from './correlate.js';
+import { nowNs } from '../results/clock.js';
+import type { RequestTrace } from '../results/request-trace.js';
+import type { KernelCounters, WireResult, WireSink } from '../results/wire.js';
+import { computeWire } from './correlate.js';
 import { decodeBatch } from './decoder.js';
 import { ExchangeStore } from './exchanges.js';
 import type { HookSet, NativeTracer } from './native.js';
-import { isMismatch } from './operation.js';
-import { SnapshotBook, type WireSnapshot } from './snapshot.js';
 
 /** Unclaimed exchanges older than this count as unmatched (requests end right after their last read). */
 const UNMATCHED_AFTER_NS = 30_000_000_000n;
@@ -29,11 +28,11 @@ export interface WireTracer {
   readonly up: boolean;
   /** Call once per finished HTTP request attempt. Never throws. */
   observe(trace: RequestTrace): void;
-  /** target -> operation -> last client vs wire figures. */
-  snapshot(): WireSnapshot;
   status(): WireTracerStatus;
+  /** The kernel's running totals; undefined while the tracer is down. */
+  kernelCounters(): KernelCounters | undefined;
   /** The last joined wire view of a request, for tests and debugging (undefined if none). */
-  lastWire(): { trace: RequestTrace; wire: WireTiming } | undefined;
+  lastWire(): WireResult | undefined;
   close(): Promise<void>;
 }
 
@@ -42,11 +41,11 @@ export class DownTracer implements WireTracer {
   readonly up = false;
   constructor(private readonly reason: string) {}
   observe(): void {}
-  snapshot(): WireSnapshot {
-    return {};
-  }
   status(): WireTracerStatus {
     return { up: false, reason: this.reason };
+  }
+  kernelCounters(): undefined {
+    return undefined;
   }
   lastWire(): undefined {
     return undefined;
@@ -56,23 +55,20 @@ export class DownTracer implements WireTracer {
 
 export class KernelWireTracer implements WireTracer {
   private readonly store = new ExchangeStore();
-  private readonly book = new SnapshotBook();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private warned = false;
-  private last: { trace: RequestTrace; wire: WireTiming } | undefined;
-  private readonly seenTargets = new Set<string>();
+  private last: WireResult | undefined;
 
   constructor(
     private readonly native: NativeTracer,
-    private readonly families: WireFamilies,
+    private readonly sink: WireSink,
     private readonly logger: Logger,
   ) {
     native.onEvents((batch) => this.onBatch(batch));
     native.unref(); // the tracer alone never keeps the process alive
     this.timer = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
     this.timer.unref();
-    families.ebpfUp.set(1);
   }
 
   get up(): boolean {
@@ -85,48 +81,25 @@ export class KernelWireTracer implements WireTracer {
       // the kernel submitted this request's last snapshot before the app could read its last
       // byte: pull it now instead of waiting for the next loop iteration
       this.native.drain();
-      const exchanges = this.store.take(trace.localPort, trace.remotePort, trace.startNs, trace.endNs ?? process.hrtime.bigint());
+      const exchanges = this.store.take(trace.localPort, trace.remotePort, trace.startNs, trace.endNs ?? nowNs());
       // The prober's housekeeping (cleanup, sweeps): its exchanges are claimed, not measured.
       if (trace.measured === false) return;
       if (!exchanges.length) {
-        this.families.unmatched.inc({ side: 'client' });
+        this.sink.onUnmatched('client', 1);
         return;
       }
-      this.record(trace, computeWire(trace, exchanges));
+      this.last = { trace, wire: computeWire(trace, exchanges) };
+      this.sink.onWire(this.last);
     } catch (e) {
       this.warnOnce(e);
     }
-  }
-
-  private record(trace: RequestTrace, w: WireTiming): void {
-    const f = this.families;
-    const labels = { target: trace.target, operation: trace.operation };
-    this.last = { trace, wire: w };
-    const target = { target: trace.target };
-    f.wireBytes.inc({ ...target, direction: 'sent' }, w.bytesSent);
-    f.wireBytes.inc({ ...target, direction: 'received' }, w.bytesReceived);
-    if (w.retransmits || !this.seenTargets.has(trace.target)) {
-      f.tcpRetransmits.inc(target, w.retransmits); // the series exists from the first request on
-      this.seenTargets.add(trace.target);
-    }
-    if (w.handshakeRttSeconds !== undefined) f.tcpRtt.observe({ ...target, source: 'handshake' }, w.handshakeRttSeconds);
-    if (w.minRttSeconds !== undefined) f.tcpRtt.observe({ ...target, source: 'min' }, w.minRttSeconds);
-    if (isMismatch(trace.operation, w.wireOperation)) {
-      f.mismatches.inc({ ...labels, wire_operation: w.wireOperation!.candidates[0]! });
-    }
-    // durations of failed requests would mix two populations, as the client-side families avoid
-    if (trace.error !== undefined || w.wireSeconds === undefined) return;
-    f.wireDuration.observe(labels, w.wireSeconds);
-    for (const [phase, v] of Object.entries(w.phases)) f.wirePhase.observe({ ...target, phase }, v);
-    if (w.overheadSeconds !== undefined) f.clientOverhead.observe(target, w.overheadSeconds);
-    this.book.record(trace.target, trace.operation, w);
   }
 
   private onBatch(batch: Buffer): void {
     try {
       decodeBatch(batch, (e) => {
         const dropped = this.store.add(e);
-        if (dropped) this.families.unmatched.inc({ side: 'wire' }, dropped);
+        if (dropped) this.sink.onUnmatched('wire', dropped);
       });
     } catch (e) {
       this.warnOnce(e);
@@ -136,9 +109,9 @@ export class KernelWireTracer implements WireTracer {
   private sweep(): void {
     try {
       this.native.drain();
-      const now = process.hrtime.bigint();
+      const now = nowNs();
       const n = this.store.sweep(now - UNMATCHED_AFTER_NS, now - FORGET_IDLE_SOCKET_NS);
-      if (n) this.families.unmatched.inc({ side: 'wire' }, n);
+      if (n) this.sink.onUnmatched('wire', n);
     } catch (e) {
       this.warnOnce(e);
     }
@@ -150,19 +123,15 @@ export class KernelWireTracer implements WireTracer {
     this.logger.warn({ err: e }, 'eBPF wire tracer: a request could not be processed (further errors are not logged)');
   }
 
-  snapshot(): WireSnapshot {
-    return this.book.get();
-  }
-
   status(): WireTracerStatus {
     return { up: this.up, hooks: this.native.hooks, uprobes: this.native.uprobes };
   }
 
-  lastWire(): { trace: RequestTrace; wire: WireTiming } | undefined {
+  lastWire(): WireResult | undefined {
     return this.last;
   }
 
-  readKernel(): { events: number; dropped: number } | undefined {
+  kernelCounters(): KernelCounters | undefined {
     if (this.closed) return undefined;
     const s = this.native.stats();
     return { events: s.events, dropped: s.dropped };
@@ -178,6 +147,5 @@ export class KernelWireTracer implements WireTracer {
     }
     this.closed = true;
     this.native.close();
-    this.families.ebpfUp.set(0);
   }
 }

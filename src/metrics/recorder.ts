@@ -1,10 +1,11 @@
-// Turns what probes saw into metric samples. A failure never enters a latency family.
+// Turns probe results into metric samples. A failure never enters a latency family.
 // One recorder per loaded config: its label set follows the config's targets.
 import { Registry } from 'prom-client';
 import type { Config, TargetConfig } from '../config/schema.js';
-import { operationsOf } from '../probes/operations.js';
-import { SKIP_REASONS, type CycleResult, type OperationResult, type SkipReason } from '../probes/result.js';
-import type { RequestTrace } from '../s3/request-trace.js';
+import { redactUrl } from '../config/redact.js';
+import { SKIP_REASONS, type CycleResult, type OperationResult, type SkipReason } from '../results/cycle.js';
+import { OUTCOMES, type Operation } from '../results/operations.js';
+import type { RequestTrace } from '../results/request-trace.js';
 import { createFamilies, type ProberFamilies } from './families.js';
 
 type Labels = Record<string, string>;
@@ -14,7 +15,8 @@ export class MetricsRecorder {
   readonly families: ProberFamilies;
   private readonly base = new Map<string, Labels>();
 
-  constructor(config: Config) {
+  /** operationsOf: the operations a target's cycle runs (their counters start at 0). */
+  constructor(config: Config, private readonly operationsOf: (t: TargetConfig) => readonly Operation[]) {
     const extra = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
     // Every target-scoped family starts with target, then the union of the targets' extra labels.
     this.families = createFamilies(this.registry, ['target', ...extra]);
@@ -31,8 +33,8 @@ export class MetricsRecorder {
     for (const reason of SKIP_REASONS) f.cyclesSkipped.inc({ ...labels, reason }, 0);
     for (const outcome of ['success', 'failure']) f.cyclesTotal.inc({ ...labels, outcome }, 0);
     // Counters exist from the start so that rate() and increase() see the first failure.
-    for (const operation of operationsOf(t)) {
-      for (const outcome of ['success', 'failure', 'skipped']) f.opTotal.inc({ ...labels, operation, outcome }, 0);
+    for (const operation of this.operationsOf(t)) {
+      for (const outcome of OUTCOMES) f.opTotal.inc({ ...labels, operation, outcome }, 0);
     }
   }
 
@@ -92,18 +94,5 @@ export class MetricsRecorder {
 
   onCertificate(target: string, notAfter: Date): void {
     this.families.certExpiry.set(this.labelsOf(target), notAfter.getTime() / 1000);
-  }
-}
-
-/** Endpoints may carry user:password; a label must never. */
-export function redactUrl(u: string): string {
-  try {
-    const url = new URL(u);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '';
   }
 }

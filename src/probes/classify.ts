@@ -1,5 +1,5 @@
 // Maps whatever an operation threw to one reason of the fixed set, plus the details worth logging.
-import type { FailureReason } from './operations.js';
+import type { FailureReason } from '../results/operations.js';
 import { scrubSecrets } from '../log/scrub.js';
 
 /** The server answered successfully but what it returned is wrong (bytes, length, listing). */
@@ -20,6 +20,12 @@ const TLS_CODES = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SI
 const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'Forbidden', 'CredentialsProviderError', 'InvalidSecurity', 'AuthorizationHeaderMalformed', 'RequestTimeTooSkewed']);
 const THROTTLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'RequestLimitExceeded', 'TooManyRequestsException', 'ServiceUnavailable']);
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound', 'NoSuchUpload']);
+
+/** Whether an S3 error says the key, upload or bucket does not exist. */
+export function isNotFound(err: unknown): boolean {
+  const e = (err ?? {}) as SdkLike;
+  return (e.name !== undefined && NOT_FOUND_CODES.has(e.name)) || e.$metadata?.httpStatusCode === 404;
+}
 
 interface SdkLike {
   name?: string;

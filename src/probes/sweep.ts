@@ -24,10 +24,10 @@ export interface SweepOptions {
   now?: Date;
 }
 
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function ownBucketPattern(prefix: string, target: string): RegExp {
-  return new RegExp(`^${esc(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
+  return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
 }
 
 export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {

@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { RequestTrace } from './request-trace.js';
+import type { RequestTrace } from '../results/request-trace.js';
 
 export interface RequestScope {
   target: string;

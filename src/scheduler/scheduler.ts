@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { CycleResult, SkipReason } from '../probes/result.js';
+import type { CycleResult, SkipReason } from '../results/cycle.js';
 
 /** What the scheduler needs of a target: a TargetRunner (tests use stand-ins). */
 export interface ScheduledRunner {

@@ -3,7 +3,7 @@
 // and per-config registries are rendered together per scrape.
 import type { Registry } from 'prom-client';
 import type { Request, Response } from 'express';
-import { CONTENT_TYPES, renderMetrics } from '../metrics/exposition.js';
+import { CONTENT_TYPES, renderMetrics } from '../exposition/render.js';
 
 export function metricsHandler(registries: () => Registry[]) {
   return async (req: Request, res: Response) => {

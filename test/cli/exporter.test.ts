@@ -7,7 +7,7 @@ import { s3Client, testRgw } from '../support/rgw.js';
 import { bucketsWithPrefix } from '../support/store.js';
 import { targetYaml } from '../support/targets.js';
 import { sample, startExporter, type Exporter } from '../support/exporter.js';
-import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../src/metrics/names.js';
 
 const WRONG_SECRET = 'wrong-secret-9f8e7d6c5b4a';
 
@@ -75,7 +75,7 @@ describe('exporter against Ceph RGW', () => {
 
   test('the embedded tracer is up (root, built addon) and exports every wire family; the status page splits client vs wire', async () => {
     assert.equal(sample(text, 's3prober_ebpf_up'), 1, 'CI runs as root with the addon built by scripts/setup.sh');
-    for (const name of Object.values(WIRE_FAMILY_NAMES)) assert.ok(text.includes(`# TYPE ${name} `), `missing ${name}`);
+    for (const name of Object.values(WIRE_METRICS)) assert.ok(text.includes(`# TYPE ${name} `), `missing ${name}`);
     assert.ok(sample(text, 's3prober_wire_duration_seconds_count', { target: 'good', operation: 'GetObject' })! >= 1);
     assert.ok(sample(text, 's3prober_client_overhead_seconds_count', { target: 'good' })! >= 1);
     assert.ok(sample(text, 's3prober_wire_phase_duration_seconds_count', { target: 'good', phase: 'server' })! >= 1);

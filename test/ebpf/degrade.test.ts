@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
-import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../src/metrics/names.js';
 import { runChildTracer } from './support/run-child.js';
 import { metricValue, startTestTracer } from './support/tracer.js';
 
@@ -30,11 +30,11 @@ test('past the pre-check, the kernel refuses an unprivileged open with EPERM and
 test('addon not built: down, and the log line says how to build it', async () => {
   const t = await startTestTracer({ addonPath: '/nonexistent/s3prober.node' });
   assert.equal(t.tracer.up, false);
-  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 0);
+  assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 0);
   assert.equal(t.logs.length, 1);
   assert.match(t.logs[0]!.msg, /scripts\/build-ebpf\.sh/);
   t.tracer.observe({ target: 'x', operation: 'GetObject', method: 'GET', protocol: 'http:', reused: false, startNs: 1n, endNs: 2n, localPort: 1, phases: {}, bytesSent: 0, bytesReceived: 0 });
-  assert.deepEqual(t.tracer.snapshot(), {});
+  assert.deepEqual(t.view.byTarget(), {});
   await t.tracer.close();
 });
 
@@ -42,7 +42,7 @@ test('switched off in the configuration: down without touching the kernel', asyn
   const t = await startTestTracer({ enabled: false });
   assert.equal(t.tracer.up, false);
   assert.equal(t.tracer.status().reason, 'disabled in the configuration');
-  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 0);
+  assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 0);
   assert.equal(t.logs.length, 1);
   assert.match(t.logs[0]!.msg, /ebpf\.enabled: false/);
 });
@@ -67,6 +67,6 @@ test('close() detaches everything: no BPF fds left, s3prober_ebpf_up 0, the trac
   await new Promise((r) => setTimeout(r, 20)); // libuv releases the poll handle on the next turn
   assert.equal(bpfFds(), before);
   assert.equal(t.tracer.up, false);
-  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 0);
+  assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 0);
   assert.match(await t.registry.metrics(), /s3prober_ebpf_events_total \d+/, 'scraping after close still works');
 });

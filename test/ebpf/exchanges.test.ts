@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { computeWire } from '../../src/ebpf/correlate.js';
 import type { KernelExchange } from '../../src/ebpf/decoder.js';
 import { ExchangeStore } from '../../src/ebpf/exchanges.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
 
 const MS = 1_000_000n;
 

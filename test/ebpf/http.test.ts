@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../src/metrics/names.js';
 import { request, startServer, type TestServer } from './support/servers.js';
 import { metricValue, startTestTracer, traced, type TestTracer } from './support/tracer.js';
 
@@ -21,7 +21,7 @@ after(async () => {
 test('the tracer is up and says so once', async () => {
   assert.equal(t.tracer.up, true, JSON.stringify(t.logs));
   assert.equal(t.tracer.status().hooks, 'tp_btf');
-  assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp), 1);
+  assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 1);
   assert.equal(t.logs.filter((l) => /eBPF wire tracer/.test(l.msg)).length, 1);
 });
 
@@ -106,7 +106,7 @@ test('a wire operation different from the client operation is counted', async ()
   try {
     const r = await traced(t.tracer, 'loop', 'HeadObject', () => request({ port: server.port, method: 'DELETE', path: '/bucket/key', agent }));
     assert.equal(r.wire?.wireOperation?.candidates[0], 'DeleteObject');
-    assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.mismatches, { operation: 'HeadObject', wire_operation: 'DeleteObject' }), 1);
+    assert.equal(await metricValue(t.registry, WIRE_METRICS.mismatches, { operation: 'HeadObject', wire_operation: 'DeleteObject' }), 1);
   } finally {
     agent.destroy();
   }
@@ -114,7 +114,7 @@ test('a wire operation different from the client operation is counted', async ()
 
 test('every wire family is exported with its labels', async () => {
   const text = await t.registry.metrics();
-  for (const name of Object.values(WIRE_FAMILY_NAMES)) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  for (const name of Object.values(WIRE_METRICS)) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   assert.match(text, /s3prober_wire_duration_seconds_count\{target="loop",operation="GetObject"\} [1-9]/);
   for (const phase of ['connect', 'request', 'server', 'transfer']) {
     assert.match(text, new RegExp(`s3prober_wire_phase_duration_seconds_count\\{target="loop",phase="${phase}"\\} [1-9]`), phase);
@@ -123,7 +123,7 @@ test('every wire family is exported with its labels', async () => {
   assert.match(text, /s3prober_tcp_rtt_seconds_count\{target="loop",source="min"\} [1-9]/);
   assert.match(text, /s3prober_ebpf_events_total [1-9]/);
   assert.match(text, /s3prober_ebpf_events_dropped_total 0/);
-  const snap = t.tracer.snapshot();
+  const snap = t.view.byTarget();
   const g = snap.loop?.GetObject;
   assert.ok(g && g.count >= 2 && g.clientSeconds >= g.wireSeconds, JSON.stringify(snap));
 });

@@ -1,7 +1,8 @@
 // Wire-side S3 operation detection from request lines.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectOperation, isMismatch } from '../../src/ebpf/operation.js';
+import { detectOperation } from '../../src/ebpf/request-line.js';
+import { isMismatch } from '../../src/results/wire.js';
 
 const op = (line: string) => detectOperation(`${line}\r\nHost: s3.example\r\n`)?.candidates[0];
 

@@ -6,12 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { startWireTracer, type WireTracer } from '../../src/ebpf/index.js';
-import type { WireTiming } from '../../src/ebpf/correlate.js';
+import { startWireHalf } from '../../src/cli/wire.js';
+import type { WireTracer } from '../../src/ebpf/index.js';
+import type { WireTiming } from '../../src/results/wire.js';
 import { runCycle } from '../../src/probes/cycle.js';
 import { LeftoverStore } from '../../src/probes/leftovers.js';
 import { createTargetClient } from '../../src/s3/client.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { testRgw } from '../support/rgw.js';
@@ -28,7 +29,7 @@ describe('wire vs client against RGW behind a delaying proxy', () => {
 
   before(async () => {
     registry = new Registry();
-    tracer = await startWireTracer({ registry, logger, enabled: true });
+    ({ tracer } = await startWireHalf({ registry, logger, enabled: true }));
     assert.equal(tracer.up, true, `tracer down: ${tracer.status().reason}`);
     certs = await makeTestCerts();
   });

@@ -11,7 +11,7 @@ import {
   ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../src/metrics/names.js';
 import { makeCert, startServer, type TestServer } from './support/servers.js';
 import { metricValue, startTestTracer, traced, type TestTracer } from './support/tracer.js';
 
@@ -77,8 +77,8 @@ for (const [proto, server] of [['http', () => plain], ['https', () => tls]] as c
         assert.ok(w.phases.server! >= D / 1000, `${op}: server ${w.phases.server}`);
         assert.ok(r.clientWindowSeconds >= w.wireSeconds!, `${op}: client ${r.clientWindowSeconds} >= wire ${w.wireSeconds}`);
       }
-      assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.mismatches), undefined, 'no mismatches');
-      assert.equal(await metricValue(t.registry, WIRE_FAMILY_NAMES.unmatched, { side: 'client' }), undefined, 'nothing unmatched');
+      assert.equal(await metricValue(t.registry, WIRE_METRICS.mismatches), undefined, 'no mismatches');
+      assert.equal(await metricValue(t.registry, WIRE_METRICS.unmatched, { side: 'client' }), undefined, 'nothing unmatched');
     } finally {
       c.destroy();
     }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { WIRE_FAMILY_NAMES } from '../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../src/metrics/names.js';
 import { namespaceExists, startLossyNamespace, synRetransmits } from './support/netns.js';
 import { request } from './support/servers.js';
 import { joinedWire, metricValue, startTestTracer, traced } from './support/tracer.js';
@@ -23,7 +23,7 @@ test('first SYN dropped: connect ~1 s, one retransmit, and the namespace is gone
     assert.ok(w.retransmits >= 1, `retransmits ${w.retransmits}; ${kernel}`);
     assert.equal(w.handshakeRttSeconds, undefined, 'no handshake RTT from a retransmitted SYN');
     assert.ok(r.trace.endNs! - r.trace.startNs >= 900_000_000n, 'the client waited too');
-    assert.ok((await metricValue(t.registry, WIRE_FAMILY_NAMES.tcpRetransmits, { target: 'lossy' }))! >= 1);
+    assert.ok((await metricValue(t.registry, WIRE_METRICS.tcpRetransmits, { target: 'lossy' }))! >= 1);
     // the next connection is not dropped
     const again = await traced(t.tracer, 'lossy', 'HeadObject', () => request({ host: ns.address, port: ns.port, method: 'HEAD', path: '/bucket/key', agent }));
     const w2 = await joinedWire(t, again);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { runCycle } from '../../src/probes/cycle.js';
 import { LeftoverStore } from '../../src/probes/leftovers.js';
-import type { FailureReason } from '../../src/probes/operations.js';
+import type { FailureReason } from '../../src/results/operations.js';
 import { createTargetClient } from '../../src/s3/client.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 import { s3Client, testRgw } from '../support/rgw.js';

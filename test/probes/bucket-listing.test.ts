@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { cycleId, ephemeralBucketName } from '../../src/probes/naming.js';
-import type { CycleResult } from '../../src/probes/result.js';
+import type { CycleResult } from '../../src/results/cycle.js';
 import { sweep } from '../../src/probes/sweep.js';
 import { createTargetClient } from '../../src/s3/client.js';
 import { testCycle } from '../support/cycle.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { operationTiming } from '../../src/probes/timing.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
 
 const trace = (startNs: bigint): RequestTrace => ({
   target: 't', operation: 'GetObject', method: 'GET', protocol: 'http:', reused: true, startNs, phases: {}, bytesSent: 0, bytesReceived: 0,

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { runCycle } from '../../src/probes/cycle.js';
 import { LeftoverStore } from '../../src/probes/leftovers.js';
 import { createTargetClient } from '../../src/s3/client.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { testCycle } from '../support/cycle.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';

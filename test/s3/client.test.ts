@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createTargetClient, type TargetClient } from '../../src/s3/client.js';
 import { withRequestScope } from '../../src/s3/instrument.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { testTarget } from '../support/targets.js';
 

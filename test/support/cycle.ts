@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import type { TargetConfig } from '../../src/config/schema.js';
 import { runCycle } from '../../src/probes/cycle.js';
 import { LeftoverStore } from '../../src/probes/leftovers.js';
-import type { CycleResult } from '../../src/probes/result.js';
+import type { CycleResult } from '../../src/results/cycle.js';
 import { createTargetClient } from '../../src/s3/client.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
 import { testTarget, type TargetSpec } from './targets.js';
 
 const logger = pino({ level: 'silent' });

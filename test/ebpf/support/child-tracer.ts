@@ -3,7 +3,7 @@
 // calls the addon's open() directly, past the privilege pre-check, to see the kernel refuse.
 // S3PROBER_TEST_HOOKS forces a hook set.
 import http from 'node:http';
-import { WIRE_FAMILY_NAMES } from '../../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../../src/metrics/names.js';
 import { loadModule, userSpaceTargets, type HookSet } from '../../../src/ebpf/native.js';
 import { request, startServer } from './servers.js';
 import { metricValue, startTestTracer, traced } from './tracer.js';
@@ -19,7 +19,7 @@ async function exporterMode(): Promise<unknown> {
     up: t.tracer.up,
     status: t.tracer.status(),
     logs: t.logs,
-    ebpfUp: await metricValue(t.registry, WIRE_FAMILY_NAMES.ebpfUp),
+    ebpfUp: await metricValue(t.registry, WIRE_METRICS.ebpfUp),
     statusCode: r.trace.statusCode,
     wire: r.wire,
   };

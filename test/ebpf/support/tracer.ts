@@ -3,14 +3,19 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { startWireTracer, WIRE_FAMILY_NAMES, type WireTiming, type WireTracer } from '../../../src/ebpf/index.js';
-import type { HookSet } from '../../../src/ebpf/native.js';
+import { startWireHalf } from '../../../src/cli/wire.js';
+import type { HookSet, WireTracer } from '../../../src/ebpf/index.js';
+import { WIRE_METRICS } from '../../../src/metrics/names.js';
+import type { WireTiming } from '../../../src/results/wire.js';
+import type { WireView } from '../../../src/server/wire-view.js';
 import { withRequestScope } from '../../../src/s3/instrument.js';
-import type { RequestTrace } from '../../../src/s3/request-trace.js';
+import type { RequestTrace } from '../../../src/results/request-trace.js';
 
 export interface TestTracer {
   tracer: WireTracer;
   registry: Registry;
+  /** The status page's view of the wire results. */
+  view: WireView;
   logs: Array<{ level: number; msg: string }>;
 }
 
@@ -24,11 +29,8 @@ export async function startTestTracer(o: { hooks?: HookSet; enabled?: boolean; a
   });
   const logger = pino({ level: 'debug' }, sink);
   const registry = new Registry();
-  const opts: Parameters<typeof startWireTracer>[0] = { registry, logger, enabled: o.enabled ?? true };
-  if (o.hooks) opts.hooks = o.hooks;
-  if (o.addonPath) opts.addonPath = o.addonPath;
-  const tracer = await startWireTracer(opts);
-  return { tracer, registry, logs };
+  const { tracer, view } = await startWireHalf({ registry, logger, enabled: o.enabled ?? true, hooks: o.hooks, addonPath: o.addonPath });
+  return { tracer, registry, view, logs };
 }
 
 export interface Traced {
@@ -92,8 +94,8 @@ export async function joinedWire(t: TestTracer, r: Traced, context?: string): Pr
   const last = t.tracer.lastWire();
   const facts = {
     trace: { localPort: tr.localPort, remote: `${tr.remoteAddress}:${tr.remotePort}`, reused: tr.reused, error: tr.error, status: tr.statusCode, ms: tr.endNs === undefined ? undefined : Number(tr.endNs - tr.startNs) / 1e6 },
-    unmatched: { client: (await n(WIRE_FAMILY_NAMES.unmatched, { side: 'client' })) ?? 0, wire: (await n(WIRE_FAMILY_NAMES.unmatched, { side: 'wire' })) ?? 0 },
-    kernel: { events: await n(WIRE_FAMILY_NAMES.ebpfEvents), dropped: await n(WIRE_FAMILY_NAMES.ebpfDropped) },
+    unmatched: { client: (await n(WIRE_METRICS.unmatched, { side: 'client' })) ?? 0, wire: (await n(WIRE_METRICS.unmatched, { side: 'wire' })) ?? 0 },
+    kernel: { events: await n(WIRE_METRICS.ebpfEvents), dropped: await n(WIRE_METRICS.ebpfDropped) },
     lastJoined: last && { localPort: last.trace.localPort, operation: last.trace.operation, startNs: String(last.trace.startNs) },
     status: t.tracer.status(),
     warnings: t.logs.filter((l) => l.level >= 40).map((l) => l.msg),

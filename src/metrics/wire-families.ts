@@ -1,5 +1,7 @@
-// The eBPF wire tracer's metric families. Names are an interface: dashboards and alerts use them.
+// The metric families of the eBPF wire tracer's results (names in names.ts).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { KernelCounters } from '../results/wire.js';
+import { WIRE_METRICS as N } from './names.js';
 
 /** Object-storage latencies: sub-millisecond wire phases on a LAN up to slow large transfers
  *  (14 buckets, like LATENCY_BUCKETS: each is a series per target and operation). */
@@ -7,36 +9,24 @@ export const WIRE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01
 /** Round-trip times: loopback (tens of microseconds) to intercontinental. */
 export const RTT_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
-export const WIRE_FAMILY_NAMES = {
-  wireDuration: 's3prober_wire_duration_seconds',
-  wirePhase: 's3prober_wire_phase_duration_seconds',
-  clientOverhead: 's3prober_client_overhead_seconds',
-  tcpRtt: 's3prober_tcp_rtt_seconds',
-  tcpRetransmits: 's3prober_tcp_retransmits_total',
-  wireBytes: 's3prober_wire_bytes_total',
-  ebpfUp: 's3prober_ebpf_up',
-  ebpfEvents: 's3prober_ebpf_events_total',
-  ebpfDropped: 's3prober_ebpf_events_dropped_total',
-  unmatched: 's3prober_wire_unmatched_total',
-  mismatches: 's3prober_wire_operation_mismatches_total',
-} as const;
-
 export type WireFamilies = ReturnType<typeof createWireFamilies>;
 
-/** Kernel-side counters are read when Prometheus scrapes: the callback returns running totals. */
-export interface KernelCounters {
-  events: number;
-  dropped: number;
+/** What the families read when Prometheus scrapes. */
+export interface TracerState {
+  /** Whether the tracer is attached. */
+  up(): boolean;
+  /** The kernel's running totals (undefined while the tracer is down). */
+  kernel(): KernelCounters | undefined;
 }
 
-export function createWireFamilies(registry: Registry, readKernel: () => KernelCounters | undefined) {
+/** Kernel-side counters are read when Prometheus scrapes: the state gives running totals. */
+export function createWireFamilies(registry: Registry, tracer: TracerState) {
   const registers = [registry];
-  const N = WIRE_FAMILY_NAMES;
   const op = ['target', 'operation'];
   // counters fed from kernel totals: add what is new since the last scrape
   let seen: KernelCounters = { events: 0, dropped: 0 };
   const syncKernel = (): void => {
-    const k = readKernel();
+    const k = tracer.kernel();
     if (!k) return;
     if (k.events > seen.events) families.ebpfEvents.inc(k.events - seen.events);
     if (k.dropped > seen.dropped) families.ebpfDropped.inc(k.dropped - seen.dropped);
@@ -80,6 +70,9 @@ export function createWireFamilies(registry: Registry, readKernel: () => KernelC
       name: N.ebpfUp,
       help: 'Whether the eBPF wire tracer is attached (1) or not (0: see the log line for what is missing).',
       registers,
+      collect() {
+        this.set(tracer.up() ? 1 : 0);
+      },
     }),
     ebpfEvents: new Counter({
       name: N.ebpfEvents,

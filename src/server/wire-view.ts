@@ -1,5 +1,6 @@
-// Latest client-vs-wire figures per target and operation, for the status page.
-import type { WirePhase, WireTiming } from './correlate.js';
+// Latest client-vs-wire figures per target and operation, for the status page: a consumer of the
+// wire tracer's results.
+import type { WirePhase, WireResult, WireTiming } from '../results/wire.js';
 
 export interface OperationWireStatus {
   /** Requests joined to the wire so far. */
@@ -17,7 +18,7 @@ export interface OperationWireStatus {
   at: string;
 }
 
-export type WireSnapshot = Record<string, Record<string, OperationWireStatus>>;
+export type WireByTarget = Record<string, Record<string, OperationWireStatus>>;
 
 interface Entry {
   count: number;
@@ -25,11 +26,13 @@ interface Entry {
   atMs: number;
 }
 
-export class SnapshotBook {
+export class WireView {
   private readonly data = new Map<string, Map<string, Entry>>();
 
   /** Per request: keeps a reference only, the status page builds its view when asked. */
-  record(target: string, operation: string, w: WireTiming): void {
+  record({ trace, wire: w }: WireResult): void {
+    const { target, operation } = trace;
+    if (trace.error !== undefined) return;
     if (w.wireSeconds === undefined || w.clientSeconds === undefined) return;
     let perTarget = this.data.get(target);
     if (!perTarget) this.data.set(target, (perTarget = new Map()));
@@ -37,8 +40,8 @@ export class SnapshotBook {
     perTarget.set(operation, { count: (prev?.count ?? 0) + 1, wire: w, atMs: Date.now() });
   }
 
-  get(): WireSnapshot {
-    const out: WireSnapshot = {};
+  byTarget(): WireByTarget {
+    const out: WireByTarget = {};
     for (const [target, ops] of this.data) {
       const o: Record<string, OperationWireStatus> = (out[target] = {});
       for (const [operation, { count, wire: w, atMs }] of ops) {

@@ -1,22 +1,6 @@
-// The S3 API names used as the `operation` label. Dashboards and alerts depend on these strings.
+// Which operations a target's cycle runs, decided by its config alone.
 import type { TargetConfig } from '../config/schema.js';
-
-export const OPERATIONS = [
-  'CreateBucket',
-  'PutObject',
-  'HeadObject',
-  'GetObject',
-  'ListObjectsV2',
-  'ListBuckets',
-  'DeleteObject',
-  'DeleteObjects',
-  'CreateMultipartUpload',
-  'UploadPart',
-  'CompleteMultipartUpload',
-  'AbortMultipartUpload',
-  'DeleteBucket',
-] as const;
-export type Operation = (typeof OPERATIONS)[number];
+import { OPERATIONS, type Operation } from '../results/operations.js';
 
 /** Operations that change nothing in the store. */
 export const READ_ONLY: ReadonlySet<Operation> = new Set(['HeadObject', 'GetObject', 'ListObjectsV2', 'ListBuckets']);
@@ -30,27 +14,8 @@ export function isMultipart(t: Pick<TargetConfig, 'multipart'>, size: number): b
 }
 
 /** The operations a target's cycle can run: multipart only with a size at or above the threshold,
- *  bucket creation only in ephemeral mode. Series are created for these, not for all 13. */
+ *  bucket creation only in ephemeral mode. Series are created for these, not for all of them. */
 export function operationsOf(t: Pick<TargetConfig, 'bucket' | 'objectSizes' | 'multipart'>): Operation[] {
   const multipart = t.objectSizes.some((s) => isMultipart(t, s));
   return OPERATIONS.filter((op) => (multipart || !MULTIPART.includes(op)) && (t.bucket.mode === 'ephemeral' || !BUCKET_LIFECYCLE.includes(op)));
 }
-
-// A fixed, documented set: cardinality never depends on what a server answers.
-export const FAILURE_REASONS = [
-  'timeout',
-  'dns',
-  'connection_refused',
-  'connection_reset',
-  'tls',
-  'auth',
-  'throttled',
-  'server_error',
-  'client_error',
-  'not_found',
-  'integrity',
-  'other',
-] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
-
-export type Outcome = 'success' | 'failure' | 'skipped';

@@ -1,6 +1,7 @@
 // The S3 operation seen on the wire, from the request line (method, path, query), after the
 // operation list of the s3slower seed. Path-style and virtual-hosted addressing cannot be told
 // apart from the request line alone, so both readings are returned.
+import type { WireOperation } from '../results/wire.js';
 
 /** Query parameters that are not sub-resources: they never change the operation. */
 const PLAIN_PARAMS = new Set([
@@ -8,13 +9,6 @@ const PLAIN_PARAMS = new Set([
   'encoding-type', 'fetch-owner', 'marker', 'key-marker', 'upload-id-marker', 'max-uploads',
   'max-parts', 'part-number-marker', 'partnumber', 'list-type', 'max-buckets', 'bucket-region',
 ]);
-
-export interface WireOperation {
-  method: string;
-  path: string;
-  /** Path-style reading first, then the virtual-hosted one (bucket in the Host header). */
-  candidates: string[];
-}
 
 function classify(method: string, bucket: boolean, key: boolean, q: Map<string, string>): string | undefined {
   const has = (k: string) => q.has(k);
@@ -87,9 +81,4 @@ export function detectOperation(request: string): WireOperation | undefined {
   const virtual = classify(method, true, segs.length > 0, q);
   const candidates = xid ? [xid] : [...new Set([pathStyle, virtual].filter((c): c is string => c !== undefined))];
   return candidates.length ? { method, path, candidates } : undefined;
-}
-
-/** True when the wire's reading contradicts the client's operation name. */
-export function isMismatch(clientOperation: string, wire: WireOperation | undefined): boolean {
-  return wire !== undefined && !wire.candidates.includes(clientOperation);
 }

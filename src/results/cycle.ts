@@ -1,5 +1,6 @@
+// What a probe cycle produces: one result per operation and one per cycle.
 import type { FailureReason, Operation, Outcome } from './operations.js';
-import type { RequestTrace } from '../s3/request-trace.js';
+import type { RequestTrace } from './request-trace.js';
 
 export interface OperationResult {
   target: string;
@@ -37,12 +38,6 @@ export interface CycleResult {
   /** Objects and buckets that could not be removed (after this cycle's retries). */
   leftovers: number;
   aborted: boolean;
-}
-
-export interface CycleObserver {
-  onOperation?(r: OperationResult): void;
-  onTrace?(t: RequestTrace): void;
-  onCertificate?(target: string, notAfter: Date): void;
 }
 
 /** Why a target's schedule slot ran no cycle. overrun: its previous cycle still ran; missed: the

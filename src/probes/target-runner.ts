@@ -1,11 +1,13 @@
 // The long-lived state of one target: its client, its leftovers and whether a cycle is running.
 import type { Logger } from 'pino';
 import type { TargetConfig } from '../config/schema.js';
-import { housekeeping, runCycle } from '../probes/cycle.js';
-import { LeftoverStore } from '../probes/leftovers.js';
-import type { CycleObserver, CycleResult } from '../probes/result.js';
+import type { CycleResult } from '../results/cycle.js';
 import { createTargetClient, type TargetClient } from '../s3/client.js';
-import { sweep } from '../probes/sweep.js';
+import { housekeeping } from './cleanup.js';
+import { runCycle } from './cycle.js';
+import { LeftoverStore } from './leftovers.js';
+import type { CycleObserver } from './observer.js';
+import { sweep } from './sweep.js';
 
 export class TargetRunner {
   readonly leftovers = new LeftoverStore();
@@ -14,14 +16,16 @@ export class TargetRunner {
   lastResult: CycleResult | undefined;
   /** Before its first cycle a runner removes what an earlier run (e.g. killed mid-cycle) left. */
   private swept = false;
+  private readonly timeoutMs: number;
 
   constructor(
     readonly target: TargetConfig,
-    private readonly timeoutMs: number,
+    defaultTimeoutMs: number,
     private readonly logger: Logger,
     private readonly observer: CycleObserver,
   ) {
     this.client = createTargetClient(target);
+    this.timeoutMs = target.timeout ?? defaultTimeoutMs;
   }
 
   get busy(): boolean {
@@ -34,7 +38,7 @@ export class TargetRunner {
     this.running = this.sweepOnce().then(() => runCycle({
       target: this.target,
       client: this.client,
-      timeoutMs: this.target.timeout ?? this.timeoutMs,
+      timeoutMs: this.timeoutMs,
       leftovers: this.leftovers,
       logger: this.logger,
       observer: this.observer,
@@ -53,7 +57,7 @@ export class TargetRunner {
     if (this.swept) return;
     this.swept = true;
     const r = await housekeeping(this.target.name, this.observer, () =>
-      sweep(this.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.target.timeout ?? this.timeoutMs }));
+      sweep(this.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.timeoutMs }));
     if (r.buckets.length || r.keys || r.uploads) {
       this.logger.info({ target: this.target.name, buckets: r.buckets.length, keys: r.keys, uploads: r.uploads }, 'removed what an earlier run left behind');
     }

@@ -1,0 +1,41 @@
+// The wire half, composed: the eBPF tracer produces wire results; a recorder turns them into
+// metrics and a view keeps the last of each for the status page.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { startWireTracer, type HookSet, type WireTracer } from '../ebpf/index.js';
+import { WireRecorder } from '../metrics/wire-recorder.js';
+import { WireView } from '../server/wire-view.js';
+
+export interface WireHalf {
+  tracer: WireTracer;
+  recorder: WireRecorder;
+  view: WireView;
+}
+
+export interface WireHalfOptions {
+  registry: Registry;
+  logger: Logger;
+  enabled: boolean;
+  hooks?: HookSet | undefined;
+  addonPath?: string | undefined;
+}
+
+export async function startWireHalf(o: WireHalfOptions): Promise<WireHalf> {
+  let tracer: WireTracer | undefined;
+  const recorder = new WireRecorder(o.registry, { up: () => tracer?.up ?? false, kernel: () => tracer?.kernelCounters() });
+  const view = new WireView();
+  tracer = await startWireTracer({
+    logger: o.logger,
+    enabled: o.enabled,
+    hooks: o.hooks,
+    addonPath: o.addonPath,
+    sink: {
+      onWire: (r) => {
+        recorder.onWire(r);
+        view.record(r);
+      },
+      onUnmatched: (side, n) => recorder.onUnmatched(side, n),
+    },
+  });
+  return { tracer, recorder, view };
+}

@@ -1,0 +1,88 @@
+// The one seam between the renderer and prom-client's internals: the state of its counters, gauges,
+// histograms and summaries read in place (stable since prom-client v12). Every cast to those
+// internals lives here; test/metrics/prom-internals.test.ts holds them to prom-client's own
+// rendering, so an upgrade that changes them fails there, not in production.
+import { Counter, Gauge, Histogram, Summary, type Metric, type Registry } from 'prom-client';
+
+export type Labels = Record<string, string | number>;
+
+export interface HistogramEntry { labels: Labels; bucketValues: Record<string, number>; sum: number; count: number }
+export interface SummaryEntry { labels: Labels; td: { percentile(q: number): number }; sum: number; count: number }
+export interface ValueEntry { labels: Labels; value: number }
+
+interface Common<E> {
+  name: string;
+  help: string;
+  labelNames?: string[];
+  hashMap: Record<string, E>;
+}
+
+/** A metric whose state can be read in place, by kind. */
+export type PlainMetric =
+  | ({ kind: 'histogram'; upperBounds: readonly number[] } & Common<HistogramEntry>)
+  | ({ kind: 'summary'; percentiles: readonly number[] } & Common<SummaryEntry>)
+  | ({ kind: 'counter' | 'gauge' } & Common<ValueEntry>);
+
+export type PlainKind = PlainMetric['kind'];
+
+/** prom-client's public rendering of a metric (collect callbacks, other classes). */
+export interface MetricData {
+  name: string;
+  help: string;
+  type: string;
+  values: { labels?: Labels; sharedLabels?: Labels; value: number; metricName?: string }[];
+}
+
+type Raw = Partial<{ name: string; help: string; labelNames: string[]; collect: unknown; hashMap: unknown; upperBounds: unknown; percentiles: unknown; pruneAgedBuckets: boolean }>;
+
+// One view per metric object, so the renderer's per-metric caches can key on it.
+const views = new WeakMap<Metric, PlainMetric | null>();
+
+/** The metric's state as a plain view; undefined for a metric with a collect callback or of
+ *  another class, which goes through prom-client's public get(). */
+export function plainMetric(m: Metric): PlainMetric | undefined {
+  let v = views.get(m);
+  if (v === undefined) views.set(m, (v = readPlain(m) ?? null));
+  return v ?? undefined;
+}
+
+function readPlain(m: Metric): PlainMetric | undefined {
+  const x = m as unknown as Raw;
+  if (x.collect || typeof x.hashMap !== 'object' || !x.name || x.help === undefined) return undefined;
+  let kind: PlainKind;
+  if (m instanceof Histogram) kind = 'histogram';
+  else if (m instanceof Summary) kind = 'summary';
+  else if (m instanceof Counter) kind = 'counter';
+  else if (m instanceof Gauge) kind = 'gauge';
+  else return undefined;
+  if (kind === 'histogram' && !Array.isArray(x.upperBounds)) return undefined;
+  if (kind === 'summary' && (!Array.isArray(x.percentiles) || x.pruneAgedBuckets)) return undefined;
+  return {
+    kind, name: x.name, help: x.help, labelNames: x.labelNames,
+    upperBounds: x.upperBounds as number[], percentiles: x.percentiles as number[],
+    // read live: reset() replaces the map
+    get hashMap() { return x.hashMap as Record<string, never>; },
+  } as PlainMetric;
+}
+
+/** Every metric of the registries, in registration order. */
+export function metricsOf(registries: readonly Registry[]): Metric[] {
+  return registries.flatMap((r) => r.getMetricsAsArray() as unknown as Metric[]);
+}
+
+/** prom-client's public rendering of one metric. */
+export async function metricData(m: Metric): Promise<MetricData> {
+  return (await m.get()) as unknown as MetricData;
+}
+
+/** A histogram bucket's count (prom-client keys buckets by their upper bound). */
+export function bucketCount(e: HistogramEntry, upperBound: number): number {
+  return e.bucketValues[upperBound as unknown as string] ?? 0;
+}
+
+/** A summary's window rotates on reading: its last rotation tells that its quantiles moved. */
+export function summaryRevision(e: SummaryEntry): number {
+  const td = e.td as unknown as { size?(): number; lastRotateTimestampMillis?: number };
+  td.size?.(); // rotates the window if its time has come
+  return td.lastRotateTimestampMillis ?? 0;
+}

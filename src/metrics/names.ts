@@ -1,0 +1,53 @@
+// Every metric family s3prober exports, by name: the one list. Names are an interface (dashboards,
+// alerts and README's tables depend on them); the families are built from these, and tests derive
+// their expectations from them.
+
+/** Families of probe results, one set per loaded config (families.ts). */
+export const PROBER_METRICS = {
+  opDuration: 's3prober_operation_duration_seconds',
+  opLatency: 's3prober_operation_latency_seconds',
+  opLast: 's3prober_operation_last_duration_seconds',
+  opTotal: 's3prober_operations_total',
+  opFailures: 's3prober_operation_failures_total',
+  opSuccess: 's3prober_operation_success',
+  phase: 's3prober_phase_duration_seconds',
+  bytes: 's3prober_transfer_bytes_total',
+  cycleDuration: 's3prober_cycle_duration_seconds',
+  cycleSuccess: 's3prober_cycle_success',
+  cyclesTotal: 's3prober_cycles_total',
+  cyclesSkipped: 's3prober_cycles_skipped_total',
+  cycleStartDelay: 's3prober_cycle_start_delay_seconds',
+  lastCycle: 's3prober_last_cycle_timestamp_seconds',
+  leftovers: 's3prober_leftover_objects',
+  certExpiry: 's3prober_tls_cert_expiry_timestamp_seconds',
+  targetInfo: 's3prober_target_info',
+} as const;
+
+/** Families of the eBPF wire tracer's results (wire-families.ts). */
+export const WIRE_METRICS = {
+  wireDuration: 's3prober_wire_duration_seconds',
+  wirePhase: 's3prober_wire_phase_duration_seconds',
+  clientOverhead: 's3prober_client_overhead_seconds',
+  tcpRtt: 's3prober_tcp_rtt_seconds',
+  tcpRetransmits: 's3prober_tcp_retransmits_total',
+  wireBytes: 's3prober_wire_bytes_total',
+  ebpfUp: 's3prober_ebpf_up',
+  ebpfEvents: 's3prober_ebpf_events_total',
+  ebpfDropped: 's3prober_ebpf_events_dropped_total',
+  unmatched: 's3prober_wire_unmatched_total',
+  mismatches: 's3prober_wire_operation_mismatches_total',
+} as const;
+
+/** Families that live as long as the process (process-metrics.ts), besides prom-client's own
+ *  process_* and nodejs_* runtime metrics. */
+export const PROCESS_METRICS = {
+  buildInfo: 's3prober_build_info',
+  reloadSuccess: 's3prober_config_last_reload_successful',
+  reloadTime: 's3prober_config_last_reload_success_timestamp_seconds',
+  internalErrors: 's3prober_internal_errors_total',
+} as const;
+
+/** Every s3prober_* family name. */
+export const ALL_METRIC_NAMES: readonly string[] = [
+  ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(PROCESS_METRICS),
+];
