@@ -1,5 +1,5 @@
 // An exposition as a list of parts, each compressed once and kept: a gzip body is then the parts'
-// compressed bytes joined, not 18 MB compressed anew per scrape (300 targets, BENCHMARKS.md scrape).
+// compressed bytes joined, not the whole text compressed anew per scrape (BENCHMARKS.md, scrape).
 // Each part is raw deflate ended by a sync flush (byte-aligned, not final), so the parts join into
 // one deflate stream; one gzip member wraps it, with the CRC-32 combined from the parts' own (a
 // single member: not every client reads past the first). A part is compressed with the text before
@@ -13,8 +13,7 @@ const WINDOW = 32 * 1024; // deflate's reach back
 let nextId = 0;
 
 /** The UTF-8 bytes of text that will be kept, in memory of their own. Buffer.from() puts a short
- *  text into a shared 8 KiB slab, and a part kept for hours then pins the slab: at 300 targets that
- *  was ~6 MB of slabs held by 2 MB of kept parts. */
+ *  text into a shared 8 KiB slab, and a part kept for hours then pins the whole slab. */
 export function keptText(s: string): Buffer {
   const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s));
   b.write(s);
@@ -41,7 +40,7 @@ export class Part {
     if (this.z?.after !== after) {
       const opts: zlib.ZlibOptions = { level: zlib.constants.Z_BEST_SPEED, finishFlush: zlib.constants.Z_SYNC_FLUSH };
       // as much of the text before as this part could use: the previous target's series are about
-      // as long as this one's; setting 32 KB of dictionary for a one-line part would cost 50 us
+      // as long as this one's; a whole window of dictionary for a one-line part costs more than it saves
       if (prev) opts.dictionary = prev.text.subarray(-Math.min(WINDOW, Math.max(1024, this.text.length)));
       this.z = { after, data: zlib.deflateRawSync(this.text, opts) };
     }

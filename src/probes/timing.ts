@@ -1,7 +1,7 @@
 // When an operation's latency starts. The SDK serializes and signs a request before it issues it
-// (~1 ms of the prober's own CPU a request on a small VM, more when its event loop is busy:
-// BENCHMARKS.md truth); that is the prober's work, not the storage's, so the latency starts when the
-// first request is issued and the time before is reported apart as the `prepare` phase.
+// (more so when the event loop is busy: BENCHMARKS.md, truth); that is the prober's work, not the
+// storage's, so the latency starts when the first request is issued and the time before is
+// reported apart as the `prepare` phase.
 import { secondsBetween } from '../results/clock.js';
 import type { RequestTrace } from '../results/request-trace.js';
 

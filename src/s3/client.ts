@@ -21,7 +21,7 @@ class StampingHttpHandler extends NodeHttpHandler {
 type LooseSend = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
 
 /** With cacheMiddleware the SDK builds a command class's middleware stack once, not on every send
- *  (~9% of the CPU of an operation, and time before each request starts: BENCHMARKS.md), but only for
+ *  (less CPU per operation and less time before each request starts: BENCHMARKS.md), but only for
  *  sends without options: `send(command, { abortSignal })` is sent without them and its signal
  *  reaches the HTTP handler through withRequestSignal. Other options go to the SDK as given. */
 function routeSignals(s3: S3Client): void {

@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { nowNs as now, secondsBetween as secs } from '../results/clock.js';
 import type { RequestTrace } from '../results/request-trace.js';
 
 export interface RequestScope {
@@ -54,8 +55,6 @@ export function requestSignal(): AbortSignal | undefined {
   return als.getStore()?.signal;
 }
 
-const now = () => process.hrtime.bigint();
-
 /** Stamps the start of the request about to be issued in the current scope. Node publishes
  *  http.client.request.start only at end() (Node 20), when a reused socket may already carry the
  *  request: the handler stamps first so the client window always encloses the wire's. */
@@ -63,8 +62,6 @@ export function markRequestStart(): void {
   const scope = als.getStore()?.scope;
   if (scope) scope.pendingStartNs = now();
 }
-const secs = (a: bigint, b: bigint) => Number(b - a) / 1e9;
-
 function reportCertificate(s: TLSSocket, scope: RequestScope): void {
   const cert = s.getPeerCertificate?.(false);
   if (!cert?.valid_to) return;

@@ -11,18 +11,16 @@ export function metricsHandler(registries: () => Registry[]) {
     try {
       const exposition = await renderMetrics(registries(), format);
       res.vary('Accept-Encoding').type(CONTENT_TYPES[format]);
-      // not res.send(): it would hash the whole body for an ETag (tens of ms at 17 MB) that no
-      // scraper sends back
+      // not res.send(): it would hash the whole body for an ETag that no scraper sends back
       if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-        // joins the parts' kept compression: across a WAN to a remote region's prober, 300 targets
-        // are ~1 MB instead of ~18 MB, and only what changed since the cycles ended is compressed
-        // here, on the event loop: a thread-pool round trip would wait a turn of a busy loop
-        // (BENCHMARKS.md scrape)
+        // joins the parts' kept compression (a remote region's prober is scraped across a WAN); only
+        // what changed since the cycles ended is compressed here, on the event loop: a thread-pool
+        // round trip would wait a turn of a busy loop (BENCHMARKS.md, scrape)
         const body = exposition.gzip();
         res.set({ 'Content-Encoding': 'gzip', 'Content-Length': String(body.length) }).end(body);
         return;
       }
-      // the parts as they are, one vectored write: no 18 MB copy
+      // the parts as they are, one vectored write: no copy of the whole text
       res.set('Content-Length', String(exposition.length));
       res.cork();
       for (const p of exposition.parts) res.write(p.text);
