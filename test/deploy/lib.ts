@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parser } from '@prometheus-io/lezer-promql';
+import { exportedFamilies } from '../support/families.js';
 
 // dist/test/deploy/lib.js -> repository root
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,46 +32,12 @@ export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions = {}):
   return r;
 }
 
-// Metric families the exporter exports (issues 2 and 3). Rules and dashboards may only use
-// these, so a typo cannot produce an alert or panel that silently never shows anything.
-export const HISTOGRAMS = [
-  's3prober_operation_duration_seconds',
-  's3prober_phase_duration_seconds',
-  's3prober_cycle_duration_seconds',
-  's3prober_wire_duration_seconds',
-  's3prober_wire_phase_duration_seconds',
-  's3prober_client_overhead_seconds',
-  's3prober_tcp_rtt_seconds',
-] as const;
-export const SUMMARIES = ['s3prober_operation_latency_seconds'] as const;
-export const PLAIN_FAMILIES = [
-  's3prober_operation_last_duration_seconds',
-  's3prober_operations_total',
-  's3prober_operation_failures_total',
-  's3prober_operation_success',
-  's3prober_transfer_bytes_total',
-  's3prober_cycle_success',
-  's3prober_cycles_total',
-  's3prober_cycles_skipped_total',
-  's3prober_last_cycle_timestamp_seconds',
-  's3prober_leftover_objects',
-  's3prober_tls_cert_expiry_timestamp_seconds',
-  's3prober_build_info',
-  's3prober_target_info',
-  's3prober_tcp_retransmits_total',
-  's3prober_wire_bytes_total',
-  's3prober_ebpf_up',
-  's3prober_ebpf_events_total',
-  's3prober_ebpf_events_dropped_total',
-  's3prober_wire_unmatched_total',
-  's3prober_wire_operation_mismatches_total',
-  'up',
-] as const;
-
+/** Series names the exporter exports (and Prometheus' own `up`). Rules and dashboards may only use
+ *  these, so a typo cannot produce an alert or panel that silently never shows anything. */
 export function knownSeriesNames(): Set<string> {
-  const names = new Set<string>(PLAIN_FAMILIES);
-  for (const h of HISTOGRAMS) for (const s of ['_bucket', '_sum', '_count']) names.add(h + s);
-  for (const h of SUMMARIES) for (const s of ['', '_sum', '_count']) names.add(h + s);
+  const names = new Set<string>(['up']);
+  const suffixes = { histogram: ['_bucket', '_sum', '_count'], summary: ['', '_sum', '_count'], plain: [''] };
+  for (const [name, kind] of exportedFamilies()) for (const s of suffixes[kind]) names.add(name + s);
   return names;
 }
 
