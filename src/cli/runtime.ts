@@ -47,7 +47,7 @@ export class ProberRuntime {
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly o: RuntimeOptions) {}
+  private constructor(private readonly opts: RuntimeOptions) {}
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
@@ -91,7 +91,7 @@ export class ProberRuntime {
       onCertificate: (target, d) => recorder.onCertificate(target, d),
     };
     const runners = config.targets.map((t) => {
-      const r = new TargetRunner(t, config.timeout, this.o.logger, observer);
+      const r = new TargetRunner(t, config.timeout, this.opts.logger, observer);
       const prev = previous.find((p) => p.target.name === t.name);
       if (prev) {
         // Same target across a reload: keep what it still has to clean up and its last result.
@@ -105,7 +105,7 @@ export class ProberRuntime {
       spread: config.spread,
       jitterMs: config.jitter,
       runners,
-      logger: this.o.logger,
+      logger: this.opts.logger,
       hooks: {
         onCycle: (c) => {
           recorder.onCycle(c);
@@ -129,9 +129,9 @@ export class ProberRuntime {
       tracerUp: () => this.wire.tracer.up,
       targets: () => this.statuses(),
       reload: () => this.reload(),
-      auth: this.o.web?.users ? basicAuth(this.o.web.users) : undefined,
+      auth: this.opts.web?.users ? basicAuth(this.opts.web.users) : undefined,
     });
-    const tls = this.o.web?.tls;
+    const tls = this.opts.web?.tls;
     return new Promise((resolve, reject) => {
       const server = tls ? https.createServer(tls, app).listen(l.port, l.host) : app.listen(l.port, l.host);
       server.once('listening', () => {
@@ -177,14 +177,14 @@ export class ProberRuntime {
   }
 
   private async doReload(): Promise<string | undefined> {
-    const log = this.o.logger;
-    if (!this.o.configFile) return 'no config file to reload (embedded default)';
+    const log = this.opts.logger;
+    if (!this.opts.configFile) return 'no config file to reload (embedded default)';
     let config: Config;
     try {
-      config = await loadConfig(this.o.configFile);
+      config = await loadConfig(this.opts.configFile);
     } catch (e) {
       this.processMetrics.reloadSuccess.set(0);
-      log.error({ file: this.o.configFile }, `config reload failed, previous config kept: ${(e as Error).message}`);
+      log.error({ file: this.opts.configFile }, `config reload failed, previous config kept: ${(e as Error).message}`);
       return (e as Error).message;
     }
     const old = this.current;

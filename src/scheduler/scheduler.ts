@@ -44,7 +44,7 @@ export class Scheduler {
   /** Runners whose first scheduled slot has not launched yet. */
   private readonly beforeFirstSlot = new Set<ScheduledRunner>();
 
-  constructor(private readonly o: SchedulerOptions) {
+  constructor(private readonly opts: SchedulerOptions) {
     // every operation in flight listens for shutdown on this one signal: hundreds with 300 targets
     setMaxListeners(0, this.abort.signal);
   }
@@ -53,8 +53,8 @@ export class Scheduler {
    *  first target starts at once; crowding all first cycles together made start-up drift). A
    *  target's first slot that finds its start-up cycle still running is left to it (see launch). */
   start(): void {
-    const log = this.o.logger;
-    this.task = cron.schedule(this.o.schedule, (ctx) => this.slot(ctx.date), {
+    const log = this.opts.logger;
+    this.task = cron.schedule(this.opts.schedule, (ctx) => this.slot(ctx.date), {
       name: 's3prober',
       noOverlap: false,
       // node-cron drops a slot whose timer fires over 1 s late; it still runs below an interval late
@@ -63,8 +63,8 @@ export class Scheduler {
       logger: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m, e) => log.error({ err: e ?? m }, String(m)), debug: (m) => log.debug(String(m)) },
     });
     this.task.on('execution:missed', (ctx) => this.missed(ctx.date));
-    for (const r of this.o.runners) this.beforeFirstSlot.add(r);
-    this.plan(Date.now(), this.intervalMs() * this.o.spread, 'start-up');
+    for (const r of this.opts.runners) this.beforeFirstSlot.add(r);
+    this.plan(Date.now(), this.intervalMs() * this.opts.spread, 'start-up');
   }
 
   /** The schedule's current interval, from its next two runs. */
@@ -76,19 +76,19 @@ export class Scheduler {
 
   /** A slot that came and went while the process could not run it: every target skipped it. */
   private missed(at: Date): void {
-    this.o.logger.warn({ slot: at.toISOString(), targets: this.o.runners.length }, 'schedule slot missed: the prober was blocked for more than an interval');
-    for (const r of this.o.runners) this.o.hooks.onSkipped(r.target.name, 'missed');
+    this.opts.logger.warn({ slot: at.toISOString(), targets: this.opts.runners.length }, 'schedule slot missed: the prober was blocked for more than an interval');
+    for (const r of this.opts.runners) this.opts.hooks.onSkipped(r.target.name, 'missed');
   }
 
   private slot(at: Date): void {
-    this.plan(at.getTime(), this.intervalMs() * this.o.spread, 'slot');
+    this.plan(at.getTime(), this.intervalMs() * this.opts.spread, 'slot');
   }
 
   /** Plans one start per target inside [slot, slot + window). */
   private plan(slotMs: number, windowMs: number, kind: 'start-up' | 'slot'): void {
-    const n = this.o.runners.length;
-    this.o.runners.forEach((runner, i) => {
-      const planned = slotMs + (n > 1 ? (windowMs * i) / n : 0) + Math.random() * this.o.jitterMs;
+    const n = this.opts.runners.length;
+    this.opts.runners.forEach((runner, i) => {
+      const planned = slotMs + (n > 1 ? (windowMs * i) / n : 0) + Math.random() * this.opts.jitterMs;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         void this.launch(runner, planned, kind);
@@ -107,20 +107,20 @@ export class Scheduler {
     if (kind === 'start-up' && !this.beforeFirstSlot.has(runner)) return;
     const firstSlot = kind === 'slot' && this.beforeFirstSlot.delete(runner);
     if (runner.busy && firstSlot) {
-      this.o.logger.debug({ target: name }, 'start-up cycle still running: first slot left to it');
+      this.opts.logger.debug({ target: name }, 'start-up cycle still running: first slot left to it');
       return;
     }
     if (runner.busy) {
-      this.o.hooks.onSkipped(name, 'overrun');
-      this.o.logger.warn({ target: name }, 'previous cycle still running: slot skipped');
+      this.opts.hooks.onSkipped(name, 'overrun');
+      this.opts.logger.warn({ target: name }, 'previous cycle still running: slot skipped');
       return;
     }
-    this.o.hooks.onStart(name, (Date.now() - plannedMs) / 1000);
+    this.opts.hooks.onStart(name, (Date.now() - plannedMs) / 1000);
     try {
-      this.o.hooks.onCycle(await runner.runCycle(this.abort.signal));
+      this.opts.hooks.onCycle(await runner.runCycle(this.abort.signal));
     } catch (err) {
       // A cycle reports failures in its result; reaching here is a bug, never a reason to die.
-      this.o.logger.error({ target: name, err }, 'cycle crashed');
+      this.opts.logger.error({ target: name, err }, 'cycle crashed');
     }
   }
 
@@ -130,6 +130,6 @@ export class Scheduler {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.abort.abort();
-    await Promise.all(this.o.runners.map((r) => r.idle()));
+    await Promise.all(this.opts.runners.map((r) => r.idle()));
   }
 }
