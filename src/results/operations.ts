@@ -31,6 +31,8 @@ export const FAILURE_REASONS = [
   'client_error',
   'not_found',
   'integrity',
+  'unsupported',
+  'internal',
   'other',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
