@@ -1,8 +1,9 @@
 // Reads, interpolates and validates a config file. Errors name the offending key and say why.
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { interpolate, InterpolationError } from './interpolate.js';
+import { describeIssues } from './issues.js';
+import { parseYamlSource, YamlSyntaxError } from './yaml-source.js';
 
 export class ConfigError extends Error {
   constructor(message: string, readonly file?: string) {
@@ -14,10 +15,10 @@ export class ConfigError extends Error {
 export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, file?: string): Config {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    raw = parseYamlSource(text);
   } catch (e) {
-    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0]! : String(e);
-    throw new ConfigError(`invalid YAML: ${msg}`, file);
+    if (e instanceof YamlSyntaxError) throw new ConfigError(`invalid YAML: ${e.message}`, file);
+    throw e;
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('expected a YAML mapping at the top level', file);
   try {
@@ -28,12 +29,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   }
   const res = configSchema.safeParse(raw);
   if (!res.success) {
-    const lines = res.error.issues.map((i) => {
-      const key = i.path.map(String).join('.') || '(root)';
-      // Never echo the received value: it may be a secret.
-      return `${key}: ${i.message}`;
-    });
-    throw new ConfigError(`invalid config:\n  ${lines.join('\n  ')}`, file);
+    throw new ConfigError(`invalid config:\n  ${describeIssues(res.error.issues, configSchema, raw).join('\n  ')}`, file);
   }
   return res.data;
 }

@@ -1,29 +1,42 @@
 // The config file's shape. Every key is validated here so an invalid file never starts half a prober.
 import { z } from 'zod';
 import cron from 'node-cron';
-import { parseDuration, parseSize } from './units.js';
+import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
+import { DURATION_UNITS_TEXT, formatBytes, parseDuration, parseSize, SIZE_UNITS_TEXT } from './units.js';
 
 const RESERVED_LABELS = new Set(['target', 'operation', 'reason', 'phase', 'outcome', 'direction', 'le', 'quantile', 'job', 'instance']);
 
-const duration = () =>
+const duration = ({ zero = false } = {}) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = parseDuration(v);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "10s" or "500ms"` });
+    if (ms === undefined || (ms === 0 && !zero)) {
+      ctx.addIssue({ code: 'custom', message: `expected a ${zero ? '' : 'positive '}duration such as "10s" or "500ms" (${DURATION_UNITS_TEXT})` });
       return z.NEVER;
     }
     return ms;
   });
 
-const size = (min = 0) =>
+/** A bound of a size, and why it is there (said in the message when it is crossed). */
+interface SizeBound {
+  bytes: number;
+  why?: string;
+}
+
+const size = (min: SizeBound, max?: SizeBound) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const b = parseSize(v);
-    if (b === undefined || b < min) {
-      ctx.addIssue({ code: 'custom', message: `expected a size such as "4KiB" or "1MiB"${min ? ` of at least ${min} bytes` : ''}` });
+    const bad = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
-    }
+    };
+    const because = (bound: SizeBound) => (bound.why ? `: ${bound.why}` : '');
+    if (b === undefined) return bad(`expected a size such as "4KiB" or "1MiB" (${SIZE_UNITS_TEXT})`);
+    if (b < min.bytes) return bad(`at least ${formatBytes(min.bytes)}${because(min)}`);
+    if (max && b > max.bytes) return bad(`at most ${formatBytes(max.bytes)}${because(max)}`);
     return b;
   });
+
+const largestObject = (why: string): SizeBound => ({ bytes: MAX_OBJECT_SIZE, why });
 
 const listen = z.string().refine((s) => parseListen(s) !== undefined, {
   message: 'expected HOST:PORT, e.g. "0.0.0.0:9340", "[::1]:9340" or ":9340"',
@@ -86,15 +99,30 @@ export const targetSchema = z.strictObject({
   }),
   bucket: bucketSchema.default({ mode: 'ephemeral', prefix: 's3prober' }),
   keyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,64}$/, 'letters, digits, "_", ".", "-", "/"').default('s3prober/'),
-  objectSizes: z.array(size(1)).min(1).max(16).default([4096, 1048576, 6 * 1048576]),
+  objectSizes: z.array(size({ bytes: 1 }, largestObject('the prober holds each payload in memory'))).min(1).max(16).default([4096, 1048576, 6 * 1048576]),
   batchSize: z.number().int().min(2).max(1000).default(15),
   listPageSize: z.number().int().min(1).max(1000).default(5),
   multipart: z
     .strictObject({
-      threshold: size(5 * 1048576).default(5 * 1048576),
-      partSize: size(5 * 1048576).default(5 * 1048576),
+      threshold: size(
+        { bytes: S3_MIN_PART_SIZE, why: "S3's smallest part" },
+        largestObject('no object is larger; `steps: { multipart: false }` turns multipart off'),
+      ).default(S3_MIN_PART_SIZE),
+      partSize: size(
+        { bytes: MIN_PART_SIZE, why: `S3's smallest part, and the largest object in at most ${S3_MAX_PARTS.toLocaleString('en-US')} parts` },
+        largestObject('no object is larger'),
+      ).default(MIN_PART_SIZE),
     })
-    .default({ threshold: 5 * 1048576, partSize: 5 * 1048576 }),
+    .prefault({}),
+  // Steps this server does not offer; the cycle leaves them out.
+  steps: z
+    .strictObject({
+      multipart: z.boolean().default(true),
+      batchDelete: z.boolean().default(true),
+      listBuckets: z.boolean().default(true),
+    })
+    .prefault({}),
+  // Absent: the top-level timeout (resolved below, so every parsed target has its own).
   timeout: duration().optional(),
   labels: labelsSchema.default({}),
 });
@@ -109,7 +137,7 @@ export const configSchema = z
     timeout: duration().default(10_000),
     // Fraction of the interval over which target start times are spread, plus random jitter.
     spread: z.number().min(0).max(1).default(0.5),
-    jitter: duration().default(1000).or(z.literal(0)),
+    jitter: duration({ zero: true }).default(1000),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     ebpf: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     targets: z.array(targetSchema).min(1, 'at least one target is required'),
@@ -120,7 +148,9 @@ export const configSchema = z
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name ${JSON.stringify(t.name)}` });
       seen.add(t.name);
     });
-  });
+  })
+  .transform((cfg) => ({ ...cfg, targets: cfg.targets.map((t) => ({ ...t, timeout: t.timeout ?? cfg.timeout })) }));
 
 export type Config = z.output<typeof configSchema>;
-export type TargetConfig = z.output<typeof targetSchema>;
+/** A target as parsed: defaults applied, its timeout resolved. */
+export type TargetConfig = Config['targets'][number];

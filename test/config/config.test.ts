@@ -4,28 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import { parseDuration, parseSize } from '../../src/config/units.js';
 import { runProc } from '../support/proc.js';
 import { REPO_ROOT } from '../support/rgw.js';
-
-const minimal = (extra = '') => `
-targets:
-  - name: eu-1
-    endpoint: https://s3.example.com
-    region: eu-west-1
-    credentials: { accessKeyId: AKIAEXAMPLE, secretAccessKey: "\${SECRET}" }
-${extra}`;
-
-function configError(text: string, env: NodeJS.ProcessEnv = { SECRET: 'topsecretvalue' }): string {
-  try {
-    parseConfig(text, env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { configError, minimal } from './parse.js';
 
 test('a minimal config gets every documented default', () => {
   const c = parseConfig(minimal(), { SECRET: 'x'.repeat(20) });
@@ -54,16 +37,17 @@ test('bad values name the key and the reason', () => {
     [minimal('schedule: "every tuesday"'), /schedule: not a valid cron expression/],
     [minimal('timeout: soon'), /timeout: expected a positive duration/],
     [minimal('listen: "nope"'), /listen: expected HOST:PORT/],
-    [minimal('bogus: 1'), /\(root\): Unrecognized key.*bogus/],
+    [minimal('bogus: 1'), /\n  bogus: unknown key; known keys: listen, schedule, /],
     ['targets: []', /targets: at least one target is required/],
     [minimal().replace('https://s3.example.com', 'ftp://x'), /targets\.0\.endpoint: expected an http/],
     [minimal().replace('name: eu-1', 'name: "bad name!"'), /targets\.0\.name: 1-64 characters/],
-    [minimal().replace('    region: eu-west-1', '    region: eu-west-1\n    objectSizes: [4KiB, huge]'), /targets\.0\.objectSizes\.1: expected a size/],
-    [minimal().replace('    region: eu-west-1', '    region: eu-west-1\n    multipart: { threshold: 1MiB }'), /targets\.0\.multipart\.threshold: .*at least 5242880 bytes/],
-    [minimal().replace('    region: eu-west-1', '    region: eu-west-1\n    labels: { "bad-name": x }'), /targets\.0\.labels\.bad-name: label name "bad-name" is not a valid/],
-    [minimal().replace('    region: eu-west-1', '    region: eu-west-1\n    labels: { operation: x }'), /label name "operation" is reserved/],
-    [minimal().replace('    region: eu-west-1', '    region: eu-west-1\n    bucket: { mode: fixed, name: "Bad_Bucket" }'), /targets\.0\.bucket\.name: not a valid S3 bucket name/],
-    [minimal().replace('credentials: { accessKeyId: AKIAEXAMPLE, secretAccessKey: "${SECRET}" }', 'credentials: { accessKeyId: AKIAEXAMPLE }'), /targets\.0\.credentials: expected/],
+    [minimal('', 'objectSizes: [4KiB, huge]'), /targets\.0\.objectSizes\.1: expected a size/],
+    [minimal('', 'multipart: { threshold: 1MiB }'), /targets\.0\.multipart\.threshold: at least 5MiB: S3's smallest part/],
+    [minimal('', 'labels: { "bad-name": x }'), /targets\.0\.labels\.bad-name: label name "bad-name" is not a valid/],
+    [minimal('', 'labels: { operation: x }'), /label name "operation" is reserved/],
+    [minimal('', 'bucket: { mode: fixed, name: "Bad_Bucket" }'), /targets\.0\.bucket\.name: not a valid S3 bucket name/],
+    [minimal('jitter: later'), /jitter: expected a duration such as/],
+    [minimal().replace('credentials: { accessKeyId: AKIAEXAMPLE, secretAccessKey: "${SECRET}" }', 'credentials: { accessKeyId: AKIAEXAMPLE }'), /targets\.0\.credentials\.secretAccessKey: required/],
     ['targets:\n  - name: a\n    endpoint: http://x\n    credentials: {source: default}\n  - name: a\n    endpoint: http://y\n    credentials: {source: default}', /targets\.1\.name: duplicate target name "a"/],
     ['targets: [unclosed', /invalid YAML/],
     ['- just\n- a list', /expected a YAML mapping/],
@@ -82,13 +66,15 @@ test('check-config CLI: exit 0 and redacted normalised config; exit 2 naming the
   const dir = mkdtempSync(join(tmpdir(), 's3prober-cfg-'));
   try {
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, minimal());
+    // A password in the endpoint's URL is as secret as the keys.
+    writeFileSync(good, minimal().replace('https://s3.example.com', 'https://probe:urlpassword@s3.example.com'));
     const cli = join(REPO_ROOT, 'dist/src/cli/main.js');
     const ok = await runProc(process.execPath, [cli, 'check-config', good], { env: { ...process.env, SECRET: 'topsecretvalue' } });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /secretAccessKey: "?\[REDACTED\]"?/);
     assert.match(ok.stdout, /objectSizes:\n\s+- 4096/);
-    assert.doesNotMatch(ok.stdout + ok.stderr, /topsecretvalue/);
+    assert.match(ok.stdout, /endpoint: https:\/\/s3\.example\.com\n/);
+    assert.doesNotMatch(ok.stdout + ok.stderr, /topsecretvalue|urlpassword/);
 
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, minimal('timeout: forever'));
