@@ -9,10 +9,11 @@ export async function runCleanup(config: Config, olderThanMs: number, out: NodeJ
   for (const t of config.targets) {
     const client = createTargetClient(t);
     try {
-      const r = await sweep(client.s3, t, { olderThanMs, timeoutMs: t.timeout ?? config.timeout });
-      out.write(`${t.name}: removed ${r.buckets.length} bucket(s), ${r.keys} key(s), ${r.uploads} upload(s)${r.errors.length ? `; ${r.errors.length} error(s)` : ''}\n`);
-      for (const e of r.errors) out.write(`  ${scrubSecrets(e)}\n`);
-      if (r.errors.length) clean = false;
+      const r = await sweep(client.s3, t, { olderThanMs, timeoutMs: t.timeout });
+      out.write(`${t.name}: removed ${r.buckets.length} bucket(s), ${r.keys} key(s), ${r.uploads} upload(s)${r.errors.length ? `; ${r.errors.length} error(s), ${r.remaining.length} left` : ''}\n`);
+      for (const n of r.notes) out.write(`  note: ${scrubSecrets(n)}\n`);
+      for (const e of r.errors) out.write(`  error: ${scrubSecrets(e)}\n`);
+      if (r.errors.length || r.remaining.length) clean = false;
     } finally {
       client.destroy();
     }

@@ -2,10 +2,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { CycleResult } from '../results/cycle.js';
+import { scrubSecrets } from '../log/scrub.js';
 import { TargetRunner } from '../probes/target-runner.js';
 
 export async function runOnce(config: Config, logger: Logger, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
-  const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));
+  const runners = config.targets.map((t) => new TargetRunner(t, logger, {}));
   try {
     // Targets run side by side, as they would under the schedule.
     const results = await Promise.all(runners.map((r) => r.runCycle()));
@@ -33,6 +34,7 @@ export function formatTable(results: CycleResult[]): string {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
-  const summary = results.map((c) => `${c.target}: ${c.success ? 'success' : 'FAILURE'} in ${(c.durationSeconds * 1000).toFixed(0)}ms, leftovers ${c.leftovers}`);
+  const summary = results.map((c) => `${c.target}: ${c.success ? 'success' : 'FAILURE'} in ${(c.durationSeconds * 1000).toFixed(0)}ms, leftovers ${c.leftovers}${
+    c.internalError === undefined ? '' : `; internal error (a bug in s3prober): ${scrubSecrets(c.internalError)}`}`);
   return `${lines.join('\n')}\n\n${summary.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@ import { basicAuth, type WebConfig } from '../server/web-config.js';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { parseListen, type Config } from '../config/schema.js';
+import { redactUrl } from '../config/redact.js';
 import { registerSecret } from '../log/scrub.js';
 import { prerender } from '../exposition/render.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
@@ -91,7 +92,7 @@ export class ProberRuntime {
       onCertificate: (target, d) => recorder.onCertificate(target, d),
     };
     const runners = config.targets.map((t) => {
-      const r = new TargetRunner(t, config.timeout, this.opts.logger, observer);
+      const r = new TargetRunner(t, this.opts.logger, observer);
       const prev = previous.find((p) => p.target.name === t.name);
       if (prev) {
         // Same target across a reload: keep what it still has to clean up and its last result.
@@ -109,6 +110,7 @@ export class ProberRuntime {
       hooks: {
         onCycle: (c) => {
           recorder.onCycle(c);
+          if (c.internalError !== undefined || c.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
           this.everReady.add(c.target);
           this.prerenderSoon();
         },
@@ -162,7 +164,7 @@ export class ProberRuntime {
     const wire = this.wire.view.byTarget();
     return this.current.runners.map((r) => ({
       name: r.target.name,
-      endpoint: r.target.endpoint,
+      endpoint: redactUrl(r.target.endpoint),
       bucketMode: r.target.bucket.mode,
       last: r.lastResult,
       running: r.busy,

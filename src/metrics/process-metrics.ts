@@ -1,22 +1,28 @@
 // Families that live as long as the process, across config reloads: build, runtime, reloads, errors.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { VERSION } from '../version.js';
+import { PROCESS_METRICS as N } from './names.js';
+
+/** What internal_errors_total counts: errors no code path expected (a bug, logged), and cycles that
+ *  a bug of the prober's own ended (their failures carry reason="internal"). */
+export const INTERNAL_ERROR_KINDS = ['unhandled_rejection', 'uncaught_exception', 'cycle'] as const;
+export type InternalErrorKind = (typeof INTERNAL_ERROR_KINDS)[number];
 
 export class ProcessMetrics {
   readonly registry = new Registry();
   readonly reloadSuccess = new Gauge({
-    name: 's3prober_config_last_reload_successful',
+    name: N.reloadSuccess,
     help: 'Whether the last configuration reload attempt was successful (1) or kept the previous config (0).',
     registers: [this.registry],
   });
   readonly reloadTime = new Gauge({
-    name: 's3prober_config_last_reload_success_timestamp_seconds',
+    name: N.reloadTime,
     help: 'Unix time of the last successful configuration load.',
     registers: [this.registry],
   });
   readonly internalErrors = new Counter({
-    name: 's3prober_internal_errors_total',
-    help: 'Unhandled errors caught by the process (a bug in s3prober, logged; the process keeps running).',
+    name: N.internalErrors,
+    help: 'Bugs in s3prober, caught and logged: unhandled errors of the process, and cycles a bug ended (the process keeps running).',
     labelNames: ['kind'],
     registers: [this.registry],
   });
@@ -31,13 +37,13 @@ export class ProcessMetrics {
     // its twins (monitorEventLoopDelay) measure the loop continuously instead.
     this.registry.removeSingleMetric('nodejs_eventloop_lag_seconds');
     new Gauge({
-      name: 's3prober_build_info',
+      name: N.buildInfo,
       help: 'Build of the running s3prober (value 1).',
       labelNames: ['version', 'node_version'],
       registers: [this.registry],
     }).set({ version: VERSION, node_version: process.version }, 1);
     this.reloadSuccess.set(1);
     this.reloadTime.set(Date.now() / 1000);
-    for (const kind of ['unhandled_rejection', 'uncaught_exception']) this.internalErrors.inc({ kind }, 0);
+    for (const kind of INTERNAL_ERROR_KINDS) this.internalErrors.inc({ kind }, 0);
   }
 }

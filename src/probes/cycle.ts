@@ -27,8 +27,6 @@ import { makePayload, type Payload } from './payload.js';
 export interface CycleOptions {
   target: TargetConfig;
   client: TargetClient;
-  /** Deadline of each operation. */
-  timeoutMs: number;
   leftovers: LeftoverStore;
   logger: Logger;
   observer?: CycleObserver | undefined;
@@ -47,13 +45,15 @@ class Cycle {
   private readonly created: CreatedState;
   private readonly measurer: OperationMeasurer;
   private readonly cleanup: CycleCleanup;
+  /** The step being prepared: what a crash of the cycle's own code is counted against. */
+  private step: { operation: Operation; size: string } = { operation: 'CreateBucket', size: '' };
 
   constructor(private readonly opts: CycleOptions) {
     const t = (this.target = opts.target);
     const bucket = t.bucket.mode === 'fixed' ? t.bucket.name : ephemeralBucketName(t.bucket.prefix, t.name, this.id);
     this.created = { bucket, mayExist: new Set(), openUploads: new Map(), bucketMayExist: false };
     this.prefix = cycleKeyPrefix(t.keyPrefix, t.name, this.id);
-    const common = { target: t.name, timeoutMs: opts.timeoutMs, logger: opts.logger, observer: opts.observer };
+    const common = { target: t.name, timeoutMs: t.timeout, logger: opts.logger, observer: opts.observer };
     this.measurer = new OperationMeasurer({ ...common, signal: opts.signal });
     this.cleanup = new CycleCleanup({ ...common, client: opts.client, leftovers: opts.leftovers });
   }
@@ -67,18 +67,24 @@ class Cycle {
   }
 
   private op<T>(operation: Operation, size: string, bytes: number, blockedBy: string | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<Step<T>> {
+    this.step = { operation, size };
     return this.measurer.run(operation, size, bytes, blockedBy, fn);
   }
 
   async run(): Promise<CycleResult> {
     const startedAt = Date.now();
     const t0 = nowNs();
+    let internalError: string | undefined;
     try {
       await this.cleanup.retryLeftovers(() => this.measurer.shutdown);
       // Every cycle measures a cold start (connect, TLS handshake, certificate) on its first
       // request; the rest of the cycle runs warm on kept-alive connections.
       this.opts.client.closeIdleConnections();
       await this.steps();
+    } catch (err) {
+      // a bug of ours, not the server's: counted against the step it hit, and the cycle fails
+      this.measurer.crashed(this.step.operation, this.step.size, err);
+      internalError = err instanceof Error ? err.message : String(err);
     } finally {
       await this.cleanup.finish(this.created, this.target.bucket.mode === 'ephemeral');
     }
@@ -93,6 +99,7 @@ class Cycle {
       operations,
       leftovers: this.opts.leftovers.size,
       aborted,
+      ...(internalError === undefined ? {} : { internalError }),
     };
   }
 
@@ -126,13 +133,30 @@ class Cycle {
       blockedBy: noBucket ?? (expected.length ? undefined : 'PutObject'),
     });
 
-    await listBuckets(this.measurer, this.s3, this.bucket, ephemeral && !noBucket ? Bucket : undefined);
+    if (this.target.steps.listBuckets) await listBuckets(this.measurer, this.s3, this.bucket, ephemeral && !noBucket ? Bucket : undefined);
 
-    for (const s of stored) {
-      const r = await this.op('DeleteObject', s.size, 0, undefined, (signal) => this.s3.send(new DeleteObjectCommand({ Bucket, Key: s.key }), { abortSignal: signal }));
+    await this.deleteOneByOne(stored);
+
+    if (this.target.steps.batchDelete) await this.deleteBatch(batch, batchLabel, noBucket);
+    else await this.deleteOneByOne(batch.map((key) => ({ key, size: batchLabel })));
+
+    if (ephemeral) {
+      await this.cleanup.removeKeys(this.created); // a bucket only goes once it is empty
+      const r = await this.op('DeleteBucket', '', 0, noBucket, (signal) => this.s3.send(new DeleteBucketCommand({ Bucket }), { abortSignal: signal }));
+      if (r.ok) this.created.bucketMayExist = false;
+    }
+  }
+
+  private async deleteOneByOne(objects: { key: string; size: string }[]): Promise<void> {
+    for (const s of objects) {
+      const r = await this.op('DeleteObject', s.size, 0, undefined, (signal) => this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: s.key }), { abortSignal: signal }));
       if (r.ok) this.created.mayExist.delete(s.key);
     }
+  }
 
+  /** One DeleteObjects call for the batch; what it leaves, clean-up deletes key by key. */
+  private async deleteBatch(batch: string[], batchLabel: string, noBucket: string | undefined): Promise<void> {
+    const Bucket = this.bucket;
     await this.op('DeleteObjects', batchLabel, 0, batch.length ? undefined : (noBucket ?? 'PutObject'), async (signal) => {
       const r = await this.s3.send(
         new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false } }),
@@ -145,12 +169,6 @@ class Cycle {
       }
       if ((r.Deleted ?? []).length !== batch.length) throw new IntegrityError(`DeleteObjects confirmed ${(r.Deleted ?? []).length} of ${batch.length} keys`);
     });
-
-    if (ephemeral) {
-      await this.cleanup.removeKeys(this.created); // a bucket only goes once it is empty
-      const r = await this.op('DeleteBucket', '', 0, noBucket, (signal) => this.s3.send(new DeleteBucketCommand({ Bucket }), { abortSignal: signal }));
-      if (r.ok) this.created.bucketMayExist = false;
-    }
   }
 
   /** Per object size: write, head, read back and verify every byte. Returns what was stored. */
@@ -159,8 +177,9 @@ class Cycle {
     for (const size of this.target.objectSizes) {
       const label = formatBytes(size);
       const key = `${this.prefix}obj-${label}`;
-      const payload = makePayload(size);
       const multipart = isMultipart(this.target, size);
+      this.step = { operation: multipart ? 'CreateMultipartUpload' : 'PutObject', size: label };
+      const payload = makePayload(size);
       const ok = multipart ? await this.multipartUpload(key, label, payload, noBucket) : await this.put(key, label, payload, noBucket);
       const notStored = ok ? undefined : (noBucket ?? (multipart ? 'CompleteMultipartUpload' : 'PutObject'));
       await this.op('HeadObject', label, 0, notStored, async (signal) => {

@@ -7,7 +7,7 @@ import type { OperationResult } from '../results/cycle.js';
 import type { FailureReason, Operation } from '../results/operations.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { withRequestScope } from '../s3/instrument.js';
-import { classifyFailure } from './classify.js';
+import { classifyFailure, neverReachedServer } from './classify.js';
 import type { CycleObserver } from './observer.js';
 import { READ_ONLY } from './plan.js';
 import { operationTiming } from './timing.js';
@@ -88,21 +88,29 @@ export class OperationMeasurer {
         this.skip(operation, size, 'shutdown');
         return FAILED;
       }
-      const f = classifyFailure(err, timedOut);
+      const f = classifyFailure(err, timedOut, traces);
       this.record({
         target, operation, outcome: 'failure', size, bytes: 0, durationSeconds, traces, startedAt,
         reason: f.reason, errorCode: f.code, httpStatus: f.httpStatus, requestId: f.requestId, message: f.message,
       });
-      this.opts.logger.warn(
-        { target, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds },
+      this.opts.logger[f.reason === 'internal' ? 'error' : 'warn'](
+        { target, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds, err: f.reason === 'internal' ? err : undefined },
         `${operation} failed: ${f.message}`,
       );
-      return { ok: false, rejected: NEVER_SENT.has(f.reason) || (f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500) };
+      const refused = f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500;
+      return { ok: false, rejected: NEVER_SENT.has(f.reason) || refused || neverReachedServer(traces) };
     } finally {
       clearTimeout(timer);
       clearTimeout(grace);
       shutdown?.removeEventListener('abort', onShutdown);
     }
+  }
+
+  /** A bug of the prober's own ended the cycle while it prepared this operation. */
+  crashed(operation: Operation, size: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.record({ target: this.opts.target, operation, outcome: 'failure', size, bytes: 0, reason: 'internal', message, traces: [], startedAt: Date.now() });
+    this.opts.logger.error({ target: this.opts.target, operation, reason: 'internal', size: size || undefined, err }, `cycle crashed preparing ${operation}: ${message}`);
   }
 
   skip(operation: Operation, size: string, because: string): void {

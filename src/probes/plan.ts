@@ -9,13 +9,20 @@ const MULTIPART: readonly Operation[] = ['CreateMultipartUpload', 'UploadPart', 
 const BUCKET_LIFECYCLE: readonly Operation[] = ['CreateBucket', 'DeleteBucket'];
 
 /** Whether an object of this size is written by multipart upload (one rule for cycle and metrics). */
-export function isMultipart(t: Pick<TargetConfig, 'multipart'>, size: number): boolean {
-  return size >= t.multipart.threshold;
+export function isMultipart(t: Pick<TargetConfig, 'multipart' | 'steps'>, size: number): boolean {
+  return t.steps.multipart && size >= t.multipart.threshold;
 }
 
 /** The operations a target's cycle can run: multipart only with a size at or above the threshold,
- *  bucket creation only in ephemeral mode. Series are created for these, not for all of them. */
-export function operationsOf(t: Pick<TargetConfig, 'bucket' | 'objectSizes' | 'multipart'>): Operation[] {
+ *  bucket creation only in ephemeral mode, none of the steps the config turned off. Series are
+ *  created for these, not for all of them. */
+export function operationsOf(t: Pick<TargetConfig, 'bucket' | 'objectSizes' | 'multipart' | 'steps'>): Operation[] {
   const multipart = t.objectSizes.some((s) => isMultipart(t, s));
-  return OPERATIONS.filter((op) => (multipart || !MULTIPART.includes(op)) && (t.bucket.mode === 'ephemeral' || !BUCKET_LIFECYCLE.includes(op)));
+  const off = new Set<Operation>([
+    ...(multipart ? [] : MULTIPART),
+    ...(t.bucket.mode === 'ephemeral' ? [] : BUCKET_LIFECYCLE),
+    ...(t.steps.batchDelete ? [] : ['DeleteObjects' as const]),
+    ...(t.steps.listBuckets ? [] : ['ListBuckets' as const]),
+  ]);
+  return OPERATIONS.filter((op) => !off.has(op));
 }

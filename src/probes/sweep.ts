@@ -1,20 +1,28 @@
 // Removes what earlier runs left under the prober's own prefix (e.g. after a kill -9 mid-cycle):
-// ephemeral buckets whose name is exactly <prefix>-<target tag>-<cycle id>, and keys under <keyPrefix><target>/.
-// Nothing outside those names is ever touched.
+// ephemeral buckets whose name is exactly <prefix>-<target tag>-<cycle id>, and keys under
+// <keyPrefix><target>/. Nothing outside those names is ever touched. A server that lacks a call
+// never blocks the rest: no ListMultipartUploads still deletes objects and buckets, no
+// DeleteObjects deletes key by key. Every error names the S3 call that failed.
 import {
-  AbortMultipartUploadCommand, DeleteBucketCommand, DeleteObjectsCommand,
+  AbortMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
 import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
+import { classifyFailure, isNotFound } from './classify.js';
+import type { Leftover } from './leftovers.js';
 import { cycleTime, ownBucketPrefix, targetKeyPrefix } from './naming.js';
 
 export interface SweepResult {
   buckets: string[];
   keys: number;
   uploads: number;
-  /** What could not be removed, with why. */
+  /** What could not be removed or listed, each naming the S3 call and why. */
   errors: string[];
+  /** Calls the server does not offer or the config turned off, and what was done instead. */
+  notes: string[];
+  /** What is known to be left: the target's leftovers, retried by every cycle and counted. */
+  remaining: Leftover[];
 }
 
 export interface SweepOptions {
@@ -30,77 +38,162 @@ export function ownBucketPattern(prefix: string, target: string): RegExp {
   return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
 }
 
-export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {
-  const res: SweepResult = { buckets: [], keys: 0, uploads: 0, errors: [] };
-  const now = (o.now ?? new Date()).getTime();
-  const oldEnough = (name: string) => {
-    const at = cycleTime(name);
-    return at !== undefined && now - at.getTime() >= o.olderThanMs;
-  };
-  const signal = () => AbortSignal.timeout(o.timeoutMs);
-  const note = (what: string, e: unknown) => res.errors.push(`${what}: ${(e as Error).name ?? ''} ${(e as Error).message ?? e}`.trim());
+/** "NotImplemented (HTTP 501): ..." from whatever a call threw. */
+function describe(e: unknown): string {
+  const f = classifyFailure(e, false);
+  return `${f.code ?? 'error'}${f.httpStatus ? ` (HTTP ${f.httpStatus})` : ''}: ${f.message}`;
+}
 
-  if (t.bucket.mode === 'ephemeral') {
-    const pattern = ownBucketPattern(t.bucket.prefix, t.name);
+const unsupported = (e: unknown) => classifyFailure(e, false).reason === 'unsupported';
+
+class Sweeper {
+  readonly res: SweepResult = { buckets: [], keys: 0, uploads: 0, errors: [], notes: [], remaining: [] };
+  /** Set once the server answered DeleteObjects with "not offered" or the config turned it off. */
+  private perKeyDeletes: boolean;
+  private readonly now: number;
+
+  constructor(private readonly s3: S3Client, private readonly t: TargetConfig, private readonly opts: SweepOptions) {
+    this.perKeyDeletes = !t.steps.batchDelete;
+    this.now = (opts.now ?? new Date()).getTime();
+  }
+
+  private signal(): AbortSignal {
+    return AbortSignal.timeout(this.opts.timeoutMs);
+  }
+
+  private error(call: string, what: string, e: unknown): void {
+    this.res.errors.push(`${call} ${what}: ${describe(e)}`);
+  }
+
+  oldEnough(name: string): boolean {
+    const at = cycleTime(name);
+    return at !== undefined && this.now - at.getTime() >= this.opts.olderThanMs;
+  }
+
+  async buckets(prefix: string): Promise<void> {
+    if (!this.t.steps.listBuckets) {
+      this.res.notes.push('ListBuckets is turned off (steps.listBuckets: false): buckets of earlier runs cannot be found');
+      return;
+    }
+    const pattern = ownBucketPattern(prefix, this.t.name);
     const names: string[] = [];
     try {
       let token: string | undefined;
       for (let page = 1; ; page++) {
-        const p = await listBucketsPage(s3, ownBucketPrefix(t.bucket.prefix, t.name), token, signal());
-        names.push(...p.names.filter((n) => pattern.test(n) && oldEnough(n)));
+        const p = await listBucketsPage(this.s3, ownBucketPrefix(prefix, this.t.name), token, this.signal());
+        names.push(...p.names.filter((n) => pattern.test(n) && this.oldEnough(n)));
         if (p.next === undefined) break;
         if (page >= MAX_BUCKET_PAGES) throw new Error(`the listing did not end after ${page} pages`);
         token = p.next;
       }
     } catch (e) {
-      note('ListBuckets', e); // what the pages before it listed is still swept
+      this.error('ListBuckets', ownBucketPrefix(prefix, this.t.name), e); // what the pages before it listed is still swept
     }
     for (const bucket of names) {
-      const before = res.errors.length;
-      await emptyPrefix(s3, bucket, '', () => true, res, signal, note);
-      if (res.errors.length > before) continue;
+      if (!(await this.empty(bucket, '', () => true))) {
+        this.res.remaining.push({ bucket });
+        continue;
+      }
       try {
-        await s3.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: signal() });
-        res.buckets.push(bucket);
+        await this.s3.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: this.signal() });
+        this.res.buckets.push(bucket);
       } catch (e) {
-        note(`DeleteBucket ${bucket}`, e);
+        if (isNotFound(e)) continue;
+        this.error('DeleteBucket', bucket, e);
+        this.res.remaining.push({ bucket });
       }
     }
-  } else {
-    // Keys are <keyPrefix><target>/<cycle id>/...: the cycle id's time decides the age.
-    await emptyPrefix(s3, t.bucket.name, targetKeyPrefix(t.keyPrefix, t.name), oldEnough, res, signal, note);
   }
-  return res;
-}
 
-async function emptyPrefix(
-  s3: S3Client, Bucket: string, Prefix: string, keep: (key: string) => boolean, res: SweepResult,
-  signal: () => AbortSignal, note: (what: string, e: unknown) => void,
-): Promise<void> {
-  try {
+  /** Aborts the uploads and deletes the keys under the prefix that `keep` selects; true when
+   *  every object listed is gone (open uploads the server cannot list do not count). */
+  async empty(Bucket: string, Prefix: string, keep: (key: string) => boolean): Promise<boolean> {
+    if (this.t.steps.multipart) await this.abortUploads(Bucket, Prefix, keep);
+    let token: string | undefined;
+    let clean = true;
+    do {
+      let page;
+      try {
+        page = await this.s3.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken: token }), { abortSignal: this.signal() });
+      } catch (e) {
+        if (isNotFound(e)) return true;
+        this.error('ListObjectsV2', `${Bucket}/${Prefix}`, e);
+        return false;
+      }
+      const keys = (page.Contents ?? []).map((c) => c.Key ?? '').filter((k) => k && keep(k));
+      if (!(await this.deleteKeys(Bucket, keys))) clean = false;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return clean;
+  }
+
+  private async abortUploads(Bucket: string, Prefix: string, keep: (key: string) => boolean): Promise<void> {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
-      const r = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix, KeyMarker, UploadIdMarker }), { abortSignal: signal() });
+      let r;
+      try {
+        r = await this.s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix, KeyMarker, UploadIdMarker }), { abortSignal: this.signal() });
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (unsupported(e)) this.res.notes.push(`ListMultipartUploads ${Bucket}/${Prefix}: not offered by the server (${describe(e)}); open uploads cannot be listed, objects are still removed`);
+        else this.error('ListMultipartUploads', `${Bucket}/${Prefix}`, e);
+        return;
+      }
       for (const u of r.Uploads ?? []) {
         if (!u.Key || !u.UploadId || !keep(u.Key)) continue;
-        await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }), { abortSignal: signal() });
-        res.uploads++;
+        try {
+          await this.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }), { abortSignal: this.signal() });
+          this.res.uploads++;
+        } catch (e) {
+          if (isNotFound(e)) continue;
+          this.error('AbortMultipartUpload', `${Bucket}/${u.Key}`, e);
+          this.res.remaining.push({ bucket: Bucket, key: u.Key });
+        }
       }
       [KeyMarker, UploadIdMarker] = r.IsTruncated ? [r.NextKeyMarker, r.NextUploadIdMarker] : [undefined, undefined];
     } while (KeyMarker);
-    let token: string | undefined;
-    do {
-      const r = await s3.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken: token }), { abortSignal: signal() });
-      const keys = (r.Contents ?? []).map((c) => c.Key ?? '').filter((k) => k && keep(k));
-      if (keys.length) {
-        const d = await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }), { abortSignal: signal() });
-        for (const e of d.Errors ?? []) note(`DeleteObjects ${Bucket}/${e.Key}`, Object.assign(new Error(e.Message ?? ''), { name: e.Code }));
-        res.keys += keys.length - (d.Errors?.length ?? 0);
-      }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-  } catch (e) {
-    note(`emptying ${Bucket}/${Prefix}`, e);
   }
+
+  /** One DeleteObjects call, or key by key where the server lacks it; true when all are gone. */
+  private async deleteKeys(Bucket: string, keys: string[]): Promise<boolean> {
+    if (!keys.length) return true;
+    let left = keys;
+    if (!this.perKeyDeletes) {
+      try {
+        const d = await this.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }), { abortSignal: this.signal() });
+        const failed = new Set((d.Errors ?? []).map((e) => e.Key ?? ''));
+        this.res.keys += keys.length - failed.size;
+        left = keys.filter((k) => failed.has(k)); // retried one by one below
+      } catch (e) {
+        if (unsupported(e)) {
+          this.perKeyDeletes = true;
+          this.res.notes.push(`DeleteObjects ${Bucket}: not offered by the server (${describe(e)}); keys are deleted one by one`);
+        } else {
+          this.res.notes.push(`DeleteObjects ${Bucket}: failed (${describe(e)}); keys are deleted one by one`);
+        }
+      }
+    }
+    let clean = true;
+    for (const Key of left) {
+      try {
+        await this.s3.send(new DeleteObjectCommand({ Bucket, Key }), { abortSignal: this.signal() });
+        this.res.keys++;
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        clean = false;
+        this.error('DeleteObject', `${Bucket}/${Key}`, e);
+        this.res.remaining.push({ bucket: Bucket, key: Key });
+      }
+    }
+    return clean;
+  }
+}
+
+export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {
+  const s = new Sweeper(s3, t, o);
+  if (t.bucket.mode === 'ephemeral') await s.buckets(t.bucket.prefix);
+  // Keys are <keyPrefix><target>/<cycle id>/...: the cycle id's time decides the age.
+  else await s.empty(t.bucket.name, targetKeyPrefix(t.keyPrefix, t.name), (k) => s.oldEnough(k));
+  return s.res;
 }

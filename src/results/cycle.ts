@@ -38,6 +38,8 @@ export interface CycleResult {
   /** Objects and buckets that could not be removed (after this cycle's retries). */
   leftovers: number;
   aborted: boolean;
+  /** A bug in s3prober ended the cycle early (its message); the cycle is a failure. */
+  internalError?: string;
 }
 
 /** Why a target's schedule slot ran no cycle. overrun: its previous cycle still ran; missed: the

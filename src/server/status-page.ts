@@ -33,7 +33,8 @@ export function renderStatusPage(targets: TargetStatus[], tracerUp: boolean, ver
     const last = t.last;
     const head = `<h2>${escapeHtml(t.name)}</h2><p>${escapeHtml(t.endpoint)} &middot; bucket mode ${escapeHtml(t.bucketMode)} &middot; ${
       last
-        ? `last cycle ${escapeHtml(new Date(last.startedAt).toISOString())}: <b class="${last.success ? 'ok' : 'bad'}">${last.success ? 'success' : 'failure'}</b> in ${ms(last.durationSeconds)}, leftovers ${last.leftovers}`
+        ? `last cycle ${escapeHtml(new Date(last.startedAt).toISOString())}: <b class="${last.success ? 'ok' : 'bad'}">${last.success ? 'success' : 'failure'}</b> in ${ms(last.durationSeconds)}, leftovers ${last.leftovers}${
+          last.internalError === undefined ? '' : ` &middot; <b class="bad">internal error</b> (a bug in s3prober, logged): ${escapeHtml(scrubSecrets(last.internalError))}`}`
         : 'no cycle finished yet'
     }${t.running ? ' &middot; running now' : ''}</p>`;
     if (!last) return head;

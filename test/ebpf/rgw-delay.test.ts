@@ -52,7 +52,7 @@ describe('wire vs client against RGW behind a delaying proxy', () => {
     const measured: RequestTrace[] = [];
     try {
       const r = await runCycle({
-        target, client, timeoutMs: 10_000, leftovers: new LeftoverStore(), logger,
+        target: { ...target, timeout: 10_000 }, client, leftovers: new LeftoverStore(), logger,
         observer: {
           onTrace: (t) => {
             tracer.observe(t);

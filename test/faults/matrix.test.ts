@@ -49,13 +49,13 @@ describe('fault matrix against RGW', () => {
     const client = createTargetClient(target);
     try {
       proxy.setFault({ kind: 'delay', ms: 300, match: { operation: 'GetObject' } });
-      const slow = await runCycle({ target, client, timeoutMs: TIMEOUT_MS, leftovers: new LeftoverStore(), logger });
+      const slow = await runCycle({ target: { ...target, timeout: TIMEOUT_MS }, client, leftovers: new LeftoverStore(), logger });
       assert.equal(slow.success, true);
       const get = slow.operations.find((o) => o.operation === 'GetObject')!;
       assert.ok(get.durationSeconds! >= 0.3 && get.durationSeconds! < TIMEOUT_MS / 1000, `GetObject took ${get.durationSeconds}s`);
       assert.ok(slow.operations.filter((o) => o.operation === 'PutObject').every((o) => o.durationSeconds! < 0.3), 'only the delayed operation is slow');
       proxy.setFault({ kind: 'delay', ms: TIMEOUT_MS + 500, match: { operation: 'GetObject' } });
-      const late = await runCycle({ target, client, timeoutMs: TIMEOUT_MS, leftovers: new LeftoverStore(), logger });
+      const late = await runCycle({ target: { ...target, timeout: TIMEOUT_MS }, client, leftovers: new LeftoverStore(), logger });
       assert.deepEqual(late.operations.filter((o) => o.outcome === 'failure').map((o) => `${o.operation}:${o.reason}`), ['GetObject:timeout']);
       assert.equal(late.leftovers, 0);
     } finally {
@@ -74,7 +74,7 @@ describe('fault matrix against RGW', () => {
       try {
         proxy.setFault(c.fault);
         const t0 = Date.now();
-        const r = await runCycle({ target, client, timeoutMs: TIMEOUT_MS, leftovers, logger });
+        const r = await runCycle({ target: { ...target, timeout: TIMEOUT_MS }, client, leftovers, logger });
         const failed = r.operations.filter((o) => o.outcome === 'failure');
         const [op, reason] = c.expect;
         assert.ok(failed.length >= 1, 'the fault must cause a failure');
@@ -85,7 +85,7 @@ describe('fault matrix against RGW', () => {
         assert.equal(r.leftovers, 0);
         assert.deepEqual(await bucketsWithPrefix(s3, prefix), []);
         // The fault is spent (times: 1): the next cycle is clean again.
-        const next = await runCycle({ target, client, timeoutMs: TIMEOUT_MS, leftovers, logger });
+        const next = await runCycle({ target: { ...target, timeout: TIMEOUT_MS }, client, leftovers, logger });
         assert.equal(next.success, true, JSON.stringify(next.operations.filter((o) => o.outcome !== 'success').map((o) => `${o.operation}:${o.reason}`)));
       } finally {
         proxy.setFault(null);

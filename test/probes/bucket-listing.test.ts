@@ -143,7 +143,8 @@ describe('ListBuckets in the sweep', () => {
       proxy.setFault(paginate({ pageSize: 1, prefix: true, stuckToken: true }));
       const res = await sweep(client.s3, target, { olderThanMs: 0, timeoutMs: 5000 });
       assert.equal(res.errors.length, 1, res.errors.join('; '));
-      assert.match(res.errors[0]!, /^ListBuckets: IntegrityError .*continuation token it was given/);
+      // the call, what it listed, and why
+      assert.match(res.errors[0]!, /^ListBuckets lb-swstuck-[0-9a-f]{6}-: IntegrityError: .*continuation token it was given/);
       assert.equal(asked.length, 2);
       assert.deepEqual(res.buckets, [mine[0]], 'the first page\'s bucket was still removed');
     } finally {

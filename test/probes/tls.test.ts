@@ -55,7 +55,7 @@ describe('TLS targets', () => {
         const traces: RequestTrace[] = [];
         const seen: Date[] = [];
         const r = await runCycle({
-          target, client, timeoutMs: 5000, leftovers: new LeftoverStore(), logger,
+          target: { ...target, timeout: 5000 }, client, leftovers: new LeftoverStore(), logger,
           observer: { onTrace: (t) => traces.push(t), onCertificate: (_t, d) => seen.push(d) },
         });
         assert.equal(r.success, true);

@@ -30,7 +30,7 @@ test('every second, two targets: one slow (skips slots, no overlap), one healthy
   );
   const cycles: CycleResult[] = [];
   const delays: Record<string, number[]> = { slow: [], fast: [] };
-  const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));
+  const runners = config.targets.map((t) => new TargetRunner(t, logger, {}));
   // Each target's cycles: planned start (from onStart's delay), start, end.
   type Run = { planned: number; from: number; to?: number };
   const runs: Record<string, Run[]> = { slow: [], fast: [] };
@@ -274,7 +274,7 @@ test('stop() aborts the cycle in flight and waits for its cleanup', async () => 
   const proxy = await startFaultProxy({ upstream: testRgw().endpoint });
   proxy.setFault({ kind: 'stall', match: { operation: 'GetObject' } });
   const config = testConfig([{ name: 'stuck', endpoint: proxy.url, objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'sch-stop' } } }], { schedule: '0 0 1 1 *', timeout: '30s' });
-  const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));
+  const runners = config.targets.map((t) => new TargetRunner(t, logger, {}));
   const cycles: CycleResult[] = [];
   const s = new Scheduler({ schedule: config.schedule, spread: 0, jitterMs: 0, runners, logger, hooks: { onCycle: (c) => cycles.push(c), onSkipped() {}, onStart() {} } });
   try {
@@ -300,7 +300,7 @@ test('stop() with a write in flight: the write may finish, its cleanup then remo
   const proxy = await startFaultProxy({ upstream: testRgw().endpoint });
   proxy.setFault({ kind: 'hold-request', ms: 800, times: 1, match: { operation: 'CreateBucket' } });
   const config = testConfig([{ name: 'late', endpoint: proxy.url, objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'sch-late' } } }], { schedule: '0 0 1 1 *', timeout: '30s' });
-  const runners = config.targets.map((t) => new TargetRunner(t, config.timeout, logger, {}));
+  const runners = config.targets.map((t) => new TargetRunner(t, logger, {}));
   const cycles: CycleResult[] = [];
   const s = new Scheduler({ schedule: config.schedule, spread: 0, jitterMs: 0, runners, logger, hooks: { onCycle: (c) => cycles.push(c), onSkipped() {}, onStart() {} } });
   const s3 = s3Client(testRgw());

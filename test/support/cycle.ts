@@ -19,13 +19,13 @@ export interface TestCycle {
 }
 
 export async function testCycle(spec: TargetSpec, timeoutMs = 5000, leftovers = new LeftoverStore()): Promise<TestCycle> {
-  const target = testTarget(spec);
+  const target = { ...testTarget(spec), timeout: timeoutMs };
   const client = createTargetClient(target);
   const traces: RequestTrace[] = [];
   const certsSeen: Date[] = [];
   try {
     const r = await runCycle({
-      target, client, timeoutMs, leftovers, logger,
+      target, client, leftovers, logger,
       observer: { onTrace: (t) => traces.push(t), onCertificate: (_t, d) => certsSeen.push(d) },
     });
     return { r, target, traces, certsSeen };
