@@ -30,6 +30,9 @@ export function dist(xs: readonly number[]): { n: number; p50?: number; p99?: nu
 export const round = (x: number | undefined, digits = 3): number | undefined =>
   x === undefined || !Number.isFinite(x) ? undefined : Number(x.toFixed(digits));
 
+/** A figure for a table or a log line, `-` when there is none. */
+export const fmt = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+
 /** Core layout: the prober gets core 0 alone, RGW/proxies/load servers the others (if any).
  *  Pinning keeps the server's CPU from landing on the prober's core and blurring its figures. */
 export function cpuLayout(): { prober: string[]; servers: string[]; pinned: boolean } {

@@ -3,13 +3,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
   DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
-  ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { makeTestCerts } from './certs.js';
 import { refusedEndpoint, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { s3Client, testRgw } from './rgw.js';
 
@@ -51,6 +54,13 @@ function rawTcpGet(path: string): Promise<{ bytes: number; ended: string }> {
     sock.on('error', (e: NodeJS.ErrnoException) => resolve({ bytes, ended: e.code ?? e.message }));
   });
 }
+
+/** An S3 error as the SDK hands it over: its name and the HTTP status it came with. */
+const s3Error = (name: string, status: number) => (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+  assert.equal(e.name, name);
+  assert.equal(e.$metadata?.httpStatusCode, status);
+  return true;
+};
 
 async function getBytes(client: S3Client, key: string): Promise<Buffer> {
   const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -131,6 +141,19 @@ test('every canary operation is named as the S3 API names it', async () => {
   }
 });
 
+test('ListMultipartUploads, ListObjectsV2, DeleteObjects and DeleteObject are told apart', async () => {
+  proxy.setFault(null);
+  await direct.send(new PutObjectCommand({ Bucket: bucket, Key: 'apart', Body: 'x' }));
+  await viaProxy.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  await viaProxy.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'apart' }));
+  await viaProxy.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'apart' }] } }));
+  await viaProxy.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'apart' }));
+  assert.deepEqual(proxy.stats.log.slice(-4).map((r) => `${r.method} ${r.path} ${r.operation}`), [
+    `GET /${bucket}/ ListMultipartUploads`, `GET /${bucket}/ ListObjectsV2`,
+    `POST /${bucket}/ DeleteObjects`, `DELETE /${bucket}/apart DeleteObject`,
+  ]);
+});
+
 describe('faults', () => {
   test('delay holds only the matching operation for at least D ms', async () => {
     proxy.setFault({ kind: 'delay', ms: 150, match: { operation: 'GetObject' } });
@@ -165,6 +188,38 @@ describe('faults', () => {
     assert.match(raw.body.toString(), /^<\?xml[^>]*>\s*<Error><Code>SlowDown<\/Code><Message>.+<\/Message><Resource>\/.+<\/RequestId>/s);
     proxy.setFault(null);
     await assert.rejects(direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'never' })), { name: 'NotFound' });
+  });
+
+  test('status 501 and 405 (a server without the API) reach the SDK as NotImplemented and MethodNotAllowed', async () => {
+    proxy.setFault([
+      { kind: 'status', status: 501, match: { operation: ['ListMultipartUploads', 'DeleteObjects'] } },
+      { kind: 'status', status: 405, match: { operation: 'AbortMultipartUpload' } },
+    ]);
+    const faultedBefore = proxy.stats.faulted;
+    await assert.rejects(viaProxy.send(new ListMultipartUploadsCommand({ Bucket: bucket })), s3Error('NotImplemented', 501));
+    const listed = await viaProxy.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'obj' }));
+    assert.deepEqual(listed.Contents?.map((o) => o.Key), ['obj']);
+
+    await direct.send(new PutObjectCommand({ Bucket: bucket, Key: 'batch', Body: 'x' }));
+    await assert.rejects(viaProxy.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'batch' }] } })),
+      s3Error('NotImplemented', 501));
+    assert.equal((await direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'batch' }))).ContentLength, 1, 'the refused batch deleted nothing');
+    await viaProxy.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'batch' }));
+    await assert.rejects(direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'batch' })), { name: 'NotFound' });
+
+    const { UploadId } = await direct.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mpu-405' }));
+    try {
+      await assert.rejects(viaProxy.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mpu-405', UploadId })),
+        s3Error('MethodNotAllowed', 405));
+      const uploads = await direct.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      assert.deepEqual(uploads.Uploads?.map((u) => u.UploadId), [UploadId], 'the refused abort left the upload');
+    } finally {
+      await direct.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'mpu-405', UploadId }));
+    }
+    assert.equal(proxy.stats.faulted - faultedBefore, 3);
+    assert.deepEqual(proxy.stats.log.slice(-5).map((r) => `${r.operation} ${r.fault ?? '-'}`), [
+      'ListMultipartUploads status', 'ListObjectsV2 -', 'DeleteObjects status', 'DeleteObject -', 'AbortMultipartUpload status',
+    ]);
   });
 
   test('stall reads the request and never answers; the client times out', async () => {
@@ -230,6 +285,67 @@ describe('faults', () => {
     assert.equal(proxy.stats.faulted - faultedBefore, 2);
     assert.deepEqual(proxy.stats.log.slice(-4).map((r) => `${r.operation} ${r.path} ${r.fault ?? '-'}`),
       [...Array(2).fill(`GetObject /${bucket}/obj status`), ...Array(2).fill(`GetObject /${bucket}/obj -`)]);
+  });
+});
+
+describe('connection faults', () => {
+  test('plain-http: https:// to a plain HTTP server fails in the handshake, the next connection works, RGW saw nothing', async () => {
+    const certs = await makeTestCerts();
+    const tlsProxy = await startFaultProxy({ upstream: testRgw().endpoint, tls: { key: certs.server.key, cert: certs.server.cert } });
+    const client = s3Client({ ...testRgw(), endpoint: tlsProxy.url }, {
+      requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: certs.ca.cert, keepAlive: true }) }),
+    });
+    const put = () => client.send(new PutObjectCommand({ Bucket: bucket, Key: 'over-tls', Body: payload }));
+    try {
+      tlsProxy.setFault({ kind: 'plain-http', times: 2 });
+      for (let i = 0; i < 2; i++) {
+        // OpenSSL reads "HTTP/1.1 400" where a TLS record header belongs (Node 20: `write EPROTO
+        // ...:SSL routines:ssl3_get_record:wrong version number`)
+        await assert.rejects(put(), (e: NodeJS.ErrnoException) => {
+          assert.equal(e.code, 'EPROTO', e.stack);
+          assert.match(e.message, /wrong version number/);
+          return true;
+        });
+      }
+      assert.deepEqual({ connectionFaults: tlsProxy.stats.connectionFaults, requests: tlsProxy.stats.requests, connections: tlsProxy.stats.connections },
+        { connectionFaults: 2, requests: 0, connections: 0 });
+      await assert.rejects(direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'over-tls' })), { name: 'NotFound' });
+
+      await put();
+      assert.deepEqual(await getBytes(direct, 'over-tls'), payload);
+      assert.deepEqual({ connectionFaults: tlsProxy.stats.connectionFaults, byOperation: tlsProxy.stats.byOperation, connections: tlsProxy.stats.connections },
+        { connectionFaults: 2, byOperation: { PutObject: 1 }, connections: 1 });
+    } finally {
+      client.destroy();
+      await tlsProxy.close();
+      await certs.cleanup();
+    }
+  });
+
+  test('plain-http: what a client reads on the wire, and the mistakes setFault refuses', async () => {
+    const certs = await makeTestCerts();
+    const tlsProxy = await startFaultProxy({ upstream: testRgw().endpoint, tls: { key: certs.server.key, cert: certs.server.cert } });
+    try {
+      tlsProxy.setFault({ kind: 'plain-http', times: 1 });
+      // a TLS ClientHello's first bytes, then what comes back and how the connection ends
+      const got = await new Promise<{ text: string; ended: string }>((resolve) => {
+        const sock = net.connect(tlsProxy.port, '127.0.0.1', () => sock.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00])));
+        let text = '';
+        sock.on('data', (c: Buffer) => { text += c.toString('latin1'); });
+        sock.on('end', () => { resolve({ text, ended: 'FIN' }); sock.end(); });
+        sock.on('error', (e: NodeJS.ErrnoException) => resolve({ text, ended: e.code ?? e.message }));
+      });
+      assert.deepEqual(got, { text: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n', ended: 'FIN' });
+      for (const end = Date.now() + 2000; tlsProxy.stats.openConnections > 0 && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(tlsProxy.stats.openConnections, 0, 'the proxy closed its side too');
+
+      assert.throws(() => tlsProxy.setFault({ kind: 'plain-http', match: { operation: 'GetObject' } } as never), /no match/);
+      assert.throws(() => proxy.setFault({ kind: 'plain-http' }), /start the proxy with tls/);
+    } finally {
+      proxy.setFault(null);
+      await tlsProxy.close();
+      await certs.cleanup();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // An HTTP proxy in front of a real S3 server (RGW) that injects faults into matching requests.
 // It speaks HTTP so a fault can hit one S3 operation and the exact point of a body; everything it
 // does not fault is passed through byte for byte (raw headers, streaming bodies, keep-alive).
+// Listening with TLS, it can also fault whole connections before any request (`plain-http`).
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -57,7 +58,19 @@ export type Fault = FaultCommon & (
    *  pageSize) names after its `continuation-token`, with a ContinuationToken when more remain.
    *  `stuckToken`: every page carries the token it was asked with (a listing that never ends). */
   | { kind: 'paginate-buckets'; pageSize: number; prefix: boolean; stuckToken?: boolean }
+  /** Connection-level, TLS proxies only (no `match`: there is no request yet): an accepted
+   *  connection is answered as a plain HTTP server answers an `https://` client, with a 400 in
+   *  plain HTTP to the TLS ClientHello, then FIN. No TLS, no request read, nothing forwarded;
+   *  `times` counts connections. */
+  | { kind: 'plain-http'; match?: never }
 );
+
+/** Faults that hit a connection as it is accepted, before any request. */
+const CONNECTION_FAULTS: ReadonlySet<Fault['kind']> = new Set(['plain-http']);
+
+/** What Node's HTTP server writes to a client whose bytes it cannot parse as HTTP,
+ *  such as a TLS ClientHello, before it closes the connection. */
+const PLAIN_HTTP_BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 
 export interface FaultProxyStats {
   /** Requests seen (faulted or not). */
@@ -66,8 +79,11 @@ export interface FaultProxyStats {
   faulted: number;
   /** Requests seen per S3 operation. */
   byOperation: Record<string, number>;
-  /** Client connections accepted. */
+  /** Client connections accepted (with TLS: handshakes completed). */
   connections: number;
+  /** Client connections a connection-level fault (`plain-http`) answered instead: no request was
+   *  read from them, so none is in requests, byOperation or log, and none reached the upstream. */
+  connectionFaults: number;
   /** Client connections currently open. */
   readonly openConnections: number;
   /** The last 1000 requests in arrival order, with the fault kind applied to each (if any). */
@@ -105,7 +121,9 @@ export interface ProxyExchange {
 export interface FaultProxy {
   url: string;
   port: number;
-  /** Replace the active faults; the first whose match accepts a request applies. null: pass through. */
+  /** Replace the active faults; the first whose match accepts a request applies (a connection-level
+   *  one: the first of those, to each accepted connection). null: pass through. Throws on a
+   *  connection-level fault the proxy cannot apply (no TLS) or given a `match`. */
   setFault(fault: Fault | Fault[] | null): void;
   stats: FaultProxyStats;
   /** The exchanges recorded since the last call, oldest first, and clears them. At most the newest
@@ -173,13 +191,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let exchanges: ProxyExchange[] = [];
   let dropped = 0;
   const stats: FaultProxyStats = {
-    requests: 0, faulted: 0, byOperation: {}, connections: 0, log: [],
+    requests: 0, faulted: 0, byOperation: {}, connections: 0, connectionFaults: 0, log: [],
     get openConnections() { return sockets.size; },
   };
 
-  const pick = (r: RequestInfo): Fault | undefined => {
+  /** The first active fault that applies, counted against its `times`. */
+  const pick = (applies: (f: Fault) => boolean): Fault | undefined => {
     for (const f of faults) {
-      if (!matches(f.match, r)) continue;
+      if (!applies(f)) continue;
       const n = used.get(f) ?? 0;
       if (f.times !== undefined && n >= f.times) continue;
       if (f.probability !== undefined && Math.random() >= f.probability) continue;
@@ -198,12 +217,22 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     };
     stats.requests++;
     stats.byOperation[info.operation] = (stats.byOperation[info.operation] ?? 0) + 1;
-    const fault = pick(info);
+    const fault = pick((f) => !CONNECTION_FAULTS.has(f.kind) && matches(f.match, info));
     if (fault) stats.faulted++;
     stats.log.push({ method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}) });
     if (stats.log.length > 1000) stats.log.shift();
     handle(req, res, info, record(req, res, info, fault), fault).catch(() => { res.destroy(); });
   };
+
+  /** `plain-http`: waits for the client's first bytes (its ClientHello), as a server reads before it
+   *  answers, then the 400 and FIN; reads on until the client closes, so no unread byte turns the
+   *  close into an RST. */
+  function answerPlainHttp(sock: net.Socket): void {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => { /* the client gave up first */ });
+    sock.once('data', () => sock.end(PLAIN_HTTP_BAD_REQUEST));
+  }
 
   /** Starts the exchange's record. First byte out: the response's public write methods (every path
    *  through handle() answers with one of them, and the head goes out with the first). */
@@ -357,6 +386,21 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   }
 
   const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+  if (opts.tls) {
+    // A TLS server begins the handshake in its 'connection' listeners: a connection-level fault
+    // answers in their place, the other connections go on to them.
+    const beginTls = server.listeners('connection') as ((sock: net.Socket) => void)[];
+    server.removeAllListeners('connection');
+    server.on('connection', (sock: net.Socket) => {
+      const fault = pick((f) => CONNECTION_FAULTS.has(f.kind));
+      if (!fault) {
+        for (const begin of beginTls) begin.call(server, sock);
+        return;
+      }
+      stats.connectionFaults++;
+      answerPlainHttp(sock);
+    });
+  }
   server.keepAliveTimeout = 60_000; // longer than client idle timeouts: the client decides reuse
   server.on(opts.tls ? 'secureConnection' : 'connection', (sock: net.Socket) => {
     stats.connections++;
@@ -377,7 +421,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     stats,
-    setFault(f) { faults = f === null ? [] : Array.isArray(f) ? f : [f]; used.clear(); },
+    setFault(f) {
+      const next = f === null ? [] : Array.isArray(f) ? f : [f];
+      for (const x of next.filter((x) => CONNECTION_FAULTS.has(x.kind))) {
+        if (!opts.tls) throw new Error(`fault proxy: '${x.kind}' replaces the TLS handshake: start the proxy with tls`);
+        if (x.match !== undefined) throw new Error(`fault proxy: '${x.kind}' hits connections before any request: no match`);
+      }
+      faults = next;
+      used.clear();
+    },
     takeExchanges() {
       const r = { exchanges, dropped };
       exchanges = [];

@@ -39,6 +39,7 @@ const DEFAULT_CODES: Record<number, [string, string]> = {
   400: ['InvalidRequest', 'Invalid Request'],
   403: ['AccessDenied', 'Access Denied'],
   404: ['NoSuchKey', 'The specified key does not exist.'],
+  405: ['MethodNotAllowed', 'The specified method is not allowed against this resource.'],
   409: ['OperationAborted', 'A conflicting conditional operation is in progress.'],
   429: ['TooManyRequests', 'Please reduce your request rate.'],
   500: ['InternalError', 'We encountered an internal error. Please try again.'],
