@@ -38,7 +38,7 @@ export async function scale(o: ScaleOptions): Promise<Record<string, unknown>> {
   const done = fromHarness('done');
   await send({ type: 'result', ...result });
   // the prober's CPU while scraped, cycles going on: a scrape's own cost and what prerendering and
-  // compressing ahead of scrapes (src/metrics/exposition.ts) cost between them
+  // compressing ahead of scrapes (src/exposition/render.ts) cost between them
   const served = serverSideScrapes();
   const gcs = gcPauses();
   const h2 = eld();
