@@ -2,11 +2,12 @@
 // keeps dozens of panels consistent (datasource, selectors, layout). Run after editing:
 //   node deploy/grafana/generate-dashboards.mjs [OUTPUT_DIR]
 // test/deploy/grafana.test.ts fails when the committed JSON differs from what this produces.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const outDir = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'dashboards');
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = process.argv[2] ?? join(here, 'dashboards');
 const ds = { type: 'prometheus', uid: '${datasource}' };
 
 function layout(rows) {
@@ -201,8 +202,17 @@ function dashboard({ uid, title, description, variables, panels, links }) {
 // ---------------------------------------------------------------- overview
 const T = 'target=~"$target"';
 const ops = (extra = '') => `s3prober_operations_total{${T}${extra}}`;
+// Success ratios leave out what the SLO recording rules leave out: failure reasons that are no
+// failure of the storage (unsupported, internal), read from those rules. As there, `or 0 * ...`
+// stands in for failure counters that do not exist yet.
+const rulesFile = join(here, '..', 'prometheus', 's3prober.rules.yml');
+const exemptReasons = /s3prober_operation_failures_total\{reason=~"([^"]+)"\}/.exec(readFileSync(rulesFile, 'utf8'))?.[1];
+if (!exemptReasons) throw new Error(`${rulesFile}: no reason=~ matcher on s3prober_operation_failures_total`);
+const exempt = (by, win) =>
+  `(sum${by}(rate(s3prober_operation_failures_total{${T},reason=~"${exemptReasons}"}[${win}])) or 0 * sum${by}(rate(${ops(',outcome="failure"')}[${win}])))`;
 const successRatio = (by, win) =>
-  `sum${by}(rate(${ops(',outcome="success"')}[${win}])) / sum${by}(rate(${ops(',outcome=~"success|failure"')}[${win}]))`;
+  `sum${by}(rate(${ops(',outcome="success"')}[${win}])) / (sum${by}(rate(${ops(',outcome=~"success|failure"')}[${win}])) - ${exempt(by, win)})`;
+const ratioNote = 'skipped steps and failures with reason unsupported or internal left out, as in the SLO rules';
 const ratioThresholds = { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 0.99 }, { color: 'green', value: 0.995 }] };
 
 const overview = dashboard({
@@ -214,17 +224,17 @@ const overview = dashboard({
   panels: layout([
     ['Health', [
       [stat('Targets', 'Targets with probe results in the selection.', 'none', `count(count by (target) (${ops()}))`, ''), 4, 4],
-      [stat('Success ratio', 'Successful S3 operations over attempted ones (skipped excluded) in the dashboard range.', 'percentunit', successRatio(' ', '$__range'), '', { thresholds: ratioThresholds }), 5, 4],
-      [stat('Failing targets', 'Targets whose last canary cycle failed.', 'none', `count(s3prober_cycle_success{${T}} == 0) or vector(0)`, '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] } }), 5, 4],
+      [stat('Success ratio', `Successful S3 operations over attempted ones in the dashboard range (${ratioNote}).`, 'percentunit', successRatio(' ', '$__range'), '', { thresholds: ratioThresholds }), 5, 4],
+      [stat('Failing targets', 'Targets whose last canary cycle failed (a step the server does not offer fails every cycle too: see Failures by reason).', 'none', `count(s3prober_cycle_success{${T}} == 0) or vector(0)`, '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] } }), 5, 4],
       [stat('Leftover objects', 'Objects s3prober created but could not delete yet (retried every cycle).', 'none', `sum(s3prober_leftover_objects{${T}})`, '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 1 }] } }), 5, 4],
       [stat('eBPF tracer', 'Whether the wire tracer runs in every exporter (needs CAP_BPF and CAP_PERFMON).', 'none', 'min(s3prober_ebpf_up)', '', {
         mappings: [{ type: 'value', options: { '0': { text: 'off', color: 'orange', index: 0 }, '1': { text: 'on', color: 'green', index: 1 } } }],
       }), 5, 4],
     ]],
     ['Success and cycles', [
-      [timeseries('Success ratio by target', 'Successful over attempted S3 operations per target.', 'percentunit', [target(successRatio(' by (target) ', '$__rate_interval'), '{{target}}')], {}, { min: 0, max: 1 }), 12, 8],
+      [timeseries('Success ratio by target', `Successful over attempted S3 operations per target (${ratioNote}).`, 'percentunit', [target(successRatio(' by (target) ', '$__rate_interval'), '{{target}}')], {}, { min: 0, max: 1 }), 12, 8],
       [stateTimeline('Cycle status', 'Result of the last canary cycle of each target.', `s3prober_cycle_success{${T}}`, '{{target}}'), 12, 8],
-      [timeseries('Failures by reason', 'Failed S3 operations per target and reason (fixed set: timeout, dns, connection_refused, ...).', 'short', [target(`sum by (target, reason) (increase(s3prober_operation_failures_total{${T}}[$__rate_interval]))`, '{{target}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+      [timeseries('Failures by reason', 'Failed S3 operations per target and reason, every reason of README\'s table; unsupported: the server does not offer that call (turn the step off with `steps`); internal: a bug in s3prober.', 'short', [target(`sum by (target, reason) (increase(s3prober_operation_failures_total{${T}}[$__rate_interval]))`, '{{target}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
       [timeseries('Operations by outcome', 'S3 operations per second by outcome; skipped means an earlier step failed.', 'ops', [target(`sum by (outcome) (rate(${ops()}[$__rate_interval]))`, '{{outcome}}')], { stacking: { mode: 'normal', group: 'A' } }), 12, 8],
     ]],
     ['Latency and freshness', [
@@ -234,11 +244,14 @@ const overview = dashboard({
       [bargauge('Certificate expiry', 'Time until the TLS certificate of each HTTPS target expires.', 's', `min by (target) (s3prober_tls_cert_expiry_timestamp_seconds{${T}}) - time()`, '{{target}}', { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 259200 }, { color: 'green', value: 1209600 }] }), 8, 8],
       [timeseries('Skipped cycles', 'Scheduled slots that ran no cycle: overrun, the previous cycle was still running; missed, the prober itself was blocked or starved for more than an interval.', 'short', [target(`sum by (target, reason) (increase(s3prober_cycles_skipped_total{${T}}[$__rate_interval]))`, '{{target}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80 }), 8, 8],
     ]],
-    ['eBPF tracer', [
-      [timeseries('Kernel events', 'Events the tracer received and lost per exporter; any loss makes wire metrics incomplete (S3ProberEbpfEventsDropped).', 'short', [
+    ['The prober itself', [
+      [timeseries('Kernel events', 'Events the eBPF tracer received and lost per exporter; any loss makes wire metrics incomplete (S3ProberEbpfEventsDropped).', 'short', [
         target('sum by (instance) (rate(s3prober_ebpf_events_total[$__rate_interval]))', '{{instance}} events/s'),
         target('sum by (instance) (rate(s3prober_ebpf_events_dropped_total[$__rate_interval]))', '{{instance}} dropped/s'),
-      ]), 24, 8],
+      ]), 12, 8],
+      [timeseries('Internal errors', 'Errors s3prober\'s own code did not handle, per exporter and kind: bugs in s3prober, not failures of the storage; its log has each (S3ProberInternalError).', 'short', [
+        target('sum by (instance, kind) (increase(s3prober_internal_errors_total[$__rate_interval]))', '{{instance}} {{kind}}'),
+      ], { drawStyle: 'bars', fillOpacity: 80 }), 12, 8],
     ]],
   ]),
 });
@@ -262,7 +275,7 @@ const drilldown = dashboard({
   ],
   panels: layout([
     ['Summary', [
-      [stat('Success ratio', 'Successful over attempted operations in the dashboard range.', 'percentunit', successRatio(' ', '$__range'), '', { thresholds: ratioThresholds }), 5, 4],
+      [stat('Success ratio', `Successful over attempted operations in the dashboard range (${ratioNote}).`, 'percentunit', successRatio(' ', '$__range'), '', { thresholds: ratioThresholds }), 5, 4],
       [stat('Last cycle', 'Result of the last canary cycle.', 'none', 'max(s3prober_cycle_success{target=~"$target"})', '', { mappings: okFailMappings }), 5, 4],
       [stat('Since last cycle', 'Time since the last cycle finished.', 's', 'time() - max(s3prober_last_cycle_timestamp_seconds{target=~"$target"})', ''), 5, 4],
       [stat('Leftover objects', 'Objects created by s3prober not yet deleted.', 'none', 'sum(s3prober_leftover_objects{target=~"$target"})', ''), 4, 4],
@@ -308,7 +321,7 @@ const drilldown = dashboard({
       [timeseries('Wire bytes', 'Bytes on the wire per second by direction (eBPF; includes headers and TLS).', 'Bps', [target(`sum by (direction) (rate(s3prober_wire_bytes_total{target=~"$target"}[$__rate_interval]))`, '{{direction}}')]), 8, 8],
     ]],
     ['Failures', [
-      [timeseries('Failures by operation and reason', 'Failed operations; see the runbook of S3ProberCycleFailing.', 'short', [target(`sum by (operation, reason) (increase(s3prober_operation_failures_total{${S}}[$__rate_interval]))`, '{{operation}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+      [timeseries('Failures by operation and reason', 'Failed operations; see the runbook of S3ProberCycleFailing. unsupported: the server does not offer the call (S3ProberStepUnsupported); internal: a bug in s3prober (S3ProberInternalError).', 'short', [target(`sum by (operation, reason) (increase(s3prober_operation_failures_total{${S}}[$__rate_interval]))`, '{{operation}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
       [timeseries('Outcomes per operation', 'Success, failure and skipped per operation.', 'short', [target(`sum by (operation, outcome) (increase(s3prober_operations_total{${S}}[$__rate_interval]))`, '{{operation}} {{outcome}}')]), 12, 8],
       [stateTimeline('Operation status', 'Result of the last request of each operation.', `s3prober_operation_success{${S}}`, '{{operation}}'), 24, 8],
     ]],

@@ -161,6 +161,25 @@ test('every panel query is valid PromQL over exported metric families; every var
   }
 });
 
+test('failures show every reason; success ratios leave out the reasons the SLO rules leave out', () => {
+  const rules = readFileSync(repoPath('deploy', 'prometheus', 's3prober.rules.yml'), 'utf8');
+  const reasonMatchers = (e: string) => [...e.matchAll(/reason=~?"([^"]*)"/g)].map((m) => m[1]!.split('|').sort());
+  const exempt = reasonMatchers(rules)[0];
+  assert.ok(exempt, 'the SLO rules name the reasons they leave out');
+  const queries = panelQueries();
+  const ratios = queries.filter((q) => q.expr.includes('outcome="success"'));
+  assert.ok(ratios.length >= 3, 'success-ratio panels');
+  for (const q of ratios) {
+    assert.deepEqual(reasonMatchers(q.expr), [exempt], `${q.dashboard} / ${q.panel}: ${q.expr}`);
+    assert.match(q.expr, /\) or 0 \* sum/, `${q.dashboard} / ${q.panel}: a target without those failures still gets a ratio`);
+  }
+  // Breakdowns by reason select none, so a new reason shows without a dashboard change.
+  const byReason = queries.filter((q) => /by \([^)]*\breason\b/.test(q.expr));
+  assert.ok(byReason.length >= 2, 'failures-by-reason panels');
+  for (const q of byReason) assert.deepEqual(reasonMatchers(q.expr), [], `${q.dashboard} / ${q.panel}: ${q.expr}`);
+  assert.ok(queries.some((q) => q.expr.includes('s3prober_internal_errors_total')), 'a panel shows internal errors');
+});
+
 test('the PromQL check rejects broken queries', () => {
   assert.notDeepEqual(parsePromQL('sum(rate(s3prober_operations_total[5m])').errors, []);
   assert.notDeepEqual(parsePromQL('histogram_quantile(0.9, sum by (le) rate(x_bucket[5m]))').errors, []);

@@ -25,7 +25,8 @@ const alerts = load('s3prober.alerts.yml').groups.flatMap((g) => g.rules);
 
 test('promtool check rules accepts the rule files', () => {
   const r = runOk('promtool', ['check', 'rules', 's3prober.rules.yml', 's3prober.alerts.yml'], { cwd: promDir });
-  assert.match(r.stdout, /SUCCESS: 18 rules found/);
+  const found = [...r.stdout.matchAll(/SUCCESS: (\d+) rules found/g)].map((m) => Number(m[1]));
+  assert.deepEqual(found, [recording.length, alerts.length]);
 });
 
 test('promtool test rules: every alert unit test passes', () => {
@@ -56,7 +57,7 @@ test('alerts follow the mixin conventions', () => {
   const required = [
     'S3ProberTargetDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure',
     'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberCertificateExpiring', 'S3ProberEbpfTracerDown',
-    'S3ProberEbpfEventsDropped', 'S3ProberErrorBudgetBurn',
+    'S3ProberEbpfEventsDropped', 'S3ProberErrorBudgetBurn', 'S3ProberStepUnsupported', 'S3ProberInternalError',
   ];
   for (const name of required) assert.ok(alerts.some((a) => a.alert === name), `missing alert ${name}`);
   const integrity = alerts.find((a) => a.alert === 'S3ProberIntegrityFailure')!;
@@ -85,8 +86,26 @@ test('every alert and every severity variant has a firing unit test', () => {
     assert.ok(fired.has(`${a.alert}/${a.labels?.severity}`), `no test expects ${a.alert} (severity ${a.labels?.severity}) to fire`);
   }
   // Tests that also pin a "not yet / no longer firing" moment, for the alerts with a for: or window.
-  for (const name of ['S3ProberExporterDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure', 'S3ProberStalled', 'S3ProberLeftoversPilingUp']) {
+  for (const name of ['S3ProberExporterDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure', 'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberStepUnsupported', 'S3ProberInternalError']) {
     assert.ok(silent.has(name), `${name}: a test with exp_alerts: [] is expected`);
+  }
+});
+
+test('the SLO error ratios leave out the reasons README calls no error-budget burn, in every window', () => {
+  const readme = readFileSync(repoPath('README.md'), 'utf8');
+  const exempt = [...readme.matchAll(/^\| `(\w+)` \|.*not an error-budget burn/gm)].map((m) => m[1]!).sort();
+  assert.ok(exempt.length > 0, "README's reason table marks no reason as no error-budget burn");
+  const ratios = recording.filter((r) => r.record!.startsWith('target:s3prober_operations_errors:ratio_rate'));
+  const base = ratios.find((r) => r.record!.endsWith(':ratio_rate5m'))!;
+  // Numerator and denominator each subtract the same reasons.
+  const matchers = [...base.expr.matchAll(/s3prober_operation_failures_total\{reason=~"([^"]+)"\}/g)].map((m) => m[1]!.split('|').sort());
+  assert.deepEqual(matchers, [exempt, exempt], base.expr);
+  // Each window's rule is the 5m rule with its own window, so no window can drift from the others.
+  const windows = alerts.filter((a) => a.alert === 'S3ProberErrorBudgetBurn').flatMap((a) => [a.labels!.long_window!, a.labels!.short_window!]);
+  assert.deepEqual(ratios.map((r) => r.record!.split(':ratio_rate')[1]).sort(), [...new Set(windows)].sort());
+  for (const r of ratios) {
+    const w = r.record!.split(':ratio_rate')[1]!;
+    assert.equal(r.expr, base.expr.replaceAll('[5m]', `[${w}]`), `${r.record} differs from the 5m rule by more than its window`);
   }
 });
 
