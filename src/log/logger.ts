@@ -30,6 +30,11 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
           const s = pino.stdSerializers.err(e as Error);
           return { type: s.type, message: scrubSecrets(s.message), code: (e as { code?: string }).code };
         },
+        // a bug of s3prober's own: its stack is what a bug report needs
+        bug: (e: unknown) => {
+          const s = pino.stdSerializers.err(e as Error);
+          return { type: s.type, message: scrubSecrets(s.message), stack: scrubSecrets(s.stack ?? '') };
+        },
       },
     },
     destination ?? pino.destination({ fd: 1, sync: false }),

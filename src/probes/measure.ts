@@ -94,7 +94,7 @@ export class OperationMeasurer {
         reason: f.reason, errorCode: f.code, httpStatus: f.httpStatus, requestId: f.requestId, message: f.message,
       });
       this.opts.logger[f.reason === 'internal' ? 'error' : 'warn'](
-        { target, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds, err: f.reason === 'internal' ? err : undefined },
+        { target, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds, bug: f.reason === 'internal' ? err : undefined },
         `${operation} failed: ${f.message}`,
       );
       const refused = f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500;
@@ -110,7 +110,7 @@ export class OperationMeasurer {
   crashed(operation: Operation, size: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.record({ target: this.opts.target, operation, outcome: 'failure', size, bytes: 0, reason: 'internal', message, traces: [], startedAt: Date.now() });
-    this.opts.logger.error({ target: this.opts.target, operation, reason: 'internal', size: size || undefined, err }, `cycle crashed preparing ${operation}: ${message}`);
+    this.opts.logger.error({ target: this.opts.target, operation, reason: 'internal', size: size || undefined, bug: err }, `cycle crashed preparing ${operation}: ${message}`);
   }
 
   skip(operation: Operation, size: string, because: string): void {

@@ -52,7 +52,7 @@ export class TargetRunner {
   }
 
   private crashed(err: unknown, startedAt: number): CycleResult {
-    this.logger.error({ target: this.target.name, err }, 'cycle crashed');
+    this.logger.error({ target: this.target.name, bug: err }, 'cycle crashed');
     return {
       target: this.target.name, cycleId: '', startedAt, durationSeconds: (Date.now() - startedAt) / 1000,
       success: false, operations: [], leftovers: this.leftovers.size, aborted: false,

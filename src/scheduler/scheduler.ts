@@ -120,7 +120,7 @@ export class Scheduler {
       this.opts.hooks.onCycle(await runner.runCycle(this.abort.signal));
     } catch (err) {
       // A cycle reports failures in its result; reaching here is a bug, never a reason to die.
-      this.opts.logger.error({ target: name, err }, 'cycle crashed');
+      this.opts.logger.error({ target: name, bug: err }, 'cycle crashed');
     }
   }
 

@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
 import { ProberRuntime } from '../../src/cli/runtime.js';
 import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log/logger.js';
 import { sample } from '../support/exporter.js';
 import { targetYaml } from '../support/targets.js';
 import { stringify } from 'yaml';
@@ -18,7 +19,9 @@ test('a crashed cycle is a failed cycle with reason internal, counted everywhere
   }));
   // what the config refuses, as a bug would let through: making a 3 GiB payload throws
   config.targets[0]!.objectSizes.push(3 * 1024 ** 3);
-  const rt = await ProberRuntime.start({ config, listen: '127.0.0.1:0', logger: pino({ level: 'silent' }) });
+  const lines: { msg: string; bug?: { type: string; stack: string } }[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, cb) { for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  const rt = await ProberRuntime.start({ config, listen: '127.0.0.1:0', logger: createLogger('info', sink) });
   const url = `http://127.0.0.1:${rt.address.port}`;
   try {
     const end = Date.now() + 20_000;
@@ -34,6 +37,10 @@ test('a crashed cycle is a failed cycle with reason internal, counted everywhere
     assert.equal(sample(text, 's3prober_leftover_objects', { target: 'buggy' }), 0);
     const page = await (await fetch(url)).text();
     assert.match(page, /internal error<\/b> \(a bug in s3prober, logged\)/);
+    // the log line a bug report needs: what, where, with its stack
+    const bug = lines.find((l) => l.bug)?.bug;
+    assert.equal(bug?.type, 'RangeError');
+    assert.match(bug?.stack ?? '', /\n\s+at /);
   } finally {
     await rt.stop();
   }
