@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { dirname, join } from 'node:path';
 import { ltsNode } from '../support/lts-node.js';
 import { testRgw } from '../support/rgw.js';
-import { freePort, repoPath, run, runOk, waitFor } from './lib.js';
+import { freePort, repoPath, run, runOk, waitFor } from '../support/deploy/lib.js';
 
 const work = repoPath('.work', 'containers');
 const IMAGE_NODE = 24; // the LTS line of the Dockerfile's default BASE_IMAGE

@@ -17,8 +17,8 @@ import { parse, stringify } from 'yaml';
 import { startExporter, type Exporter } from '../support/exporter.js';
 import { spawnProc, type Proc } from '../support/proc.js';
 import { testRgw } from '../support/rgw.js';
-import { expand, panelQueries } from './dashboards.js';
-import { freePort, repoPath, waitFor } from './lib.js';
+import { expand, panelQueries } from '../support/deploy/dashboards.js';
+import { freePort, repoPath, waitFor } from '../support/deploy/lib.js';
 
 const TARGETS = ['rgw', 'rgw-tls', 'refused'];
 let dir: string;

@@ -1,8 +1,8 @@
 // Where an operation's latency starts: at its first request, with the SDK's time before it apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { operationTiming } from '../../src/probes/timing.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import { operationTiming } from '../../../src/probes/timing.js';
+import type { RequestTrace } from '../../../src/s3/request-trace.js';
 
 const trace = (startNs: bigint): RequestTrace => ({
   target: 't', operation: 'GetObject', method: 'GET', protocol: 'http:', reused: true, startNs, phases: {}, bytesSent: 0, bytesReceived: 0,

@@ -1,13 +1,12 @@
-// Helpers shared by the deploy checks (test/deploy/*.test.ts). Not a test file itself.
+// Helpers shared by the deploy checks (test/unit/deploy/*.test.ts, test/deploy/*.test.ts).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
+import { REPO_ROOT } from '../rgw.js';
 
-// dist/test/deploy/lib.js -> repository root
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const repoRoot = REPO_ROOT;
 export const repoPath = (...p: string[]): string => join(repoRoot, ...p);
 
 export interface RunResult {

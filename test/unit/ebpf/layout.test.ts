@@ -2,9 +2,9 @@
 // and sizeof() as compiled, and a record built from those offsets must decode to the same values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeBatch, type KernelExchange } from '../../src/ebpf/decoder.js';
-import * as L from '../../src/ebpf/layout.js';
-import { loadModule } from '../../src/ebpf/native.js';
+import { decodeBatch, type KernelExchange } from '../../../src/ebpf/decoder.js';
+import * as L from '../../../src/ebpf/layout.js';
+import { loadModule } from '../../../src/ebpf/native.js';
 
 test('offsets and sizes of s3prober.h match the decoder', () => {
   const m = loadModule();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from './lib.js';
+import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from '../../support/deploy/lib.js';
 
 interface Rule {
   alert?: string;

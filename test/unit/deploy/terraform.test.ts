@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { OPERATIONS } from '../../src/probes/operations.js';
-import { hclfmtPath, repoPath, repoRoot, run, runOk } from './lib.js';
+import { OPERATIONS } from '../../../src/probes/operations.js';
+import { hclfmtPath, repoPath, repoRoot, run, runOk } from '../../support/deploy/lib.js';
 
 type Json = Record<string, any>;
 

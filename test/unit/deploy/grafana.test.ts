@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { allPanels, dashboardDir, expand, loadDashboards, panelQueries } from './dashboards.js';
-import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from './lib.js';
+import { allPanels, dashboardDir, expand, loadDashboards, panelQueries } from '../../support/deploy/dashboards.js';
+import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from '../../support/deploy/lib.js';
 
 const dashboards = loadDashboards();
 

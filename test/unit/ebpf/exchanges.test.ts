@@ -1,10 +1,10 @@
 // Exchange assembly and correlation on synthetic kernel records (no kernel needed).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { computeWire } from '../../src/ebpf/correlate.js';
-import type { KernelExchange } from '../../src/ebpf/decoder.js';
-import { ExchangeStore } from '../../src/ebpf/exchanges.js';
-import type { RequestTrace } from '../../src/s3/request-trace.js';
+import { computeWire } from '../../../src/ebpf/correlate.js';
+import type { KernelExchange } from '../../../src/ebpf/decoder.js';
+import { ExchangeStore } from '../../../src/ebpf/exchanges.js';
+import type { RequestTrace } from '../../../src/s3/request-trace.js';
 
 const MS = 1_000_000n;
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { crc32Combine, gzipOf, Part, textOf } from '../../src/metrics/gzip-parts.js';
+import { crc32Combine, gzipOf, Part, textOf } from '../../../src/metrics/gzip-parts.js';
 
 /** Exposition-like text: similar lines that differ in a label and a value. */
 function lines(target: number, n: number, salt = 0): Buffer {

@@ -1,9 +1,11 @@
 // proc.ts: output capture, waiting for a line or URL, and kill-by-pid with escalation.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { test } from 'node:test';
-import { runProc, spawnProc } from './proc.js';
-import { testRgw } from './rgw.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runProc, spawnProc } from '../../support/proc.js';
+import { freePort } from '../../support/rgw.js';
 
 const gone = (pid: number) => {
   try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z'; } catch { return true; }
@@ -34,9 +36,19 @@ test('waitForLine rejects with the output when the process exits first', async (
 });
 
 test('waitForUrl waits for a real server', async () => {
+  const port = await freePort();
+  const server = http.createServer((_req, res) => res.end('ok'));
   const p = spawnProc('bash', ['-c', 'sleep 60']);
-  await p.waitForUrl(testRgw().endpoint, 5000);
-  await p.kill();
+  try {
+    const listening = sleep(300).then(() => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)));
+    const t = performance.now();
+    await p.waitForUrl(`http://127.0.0.1:${port}/`, 5000);
+    assert.ok(performance.now() - t >= 290, 'answered only once the server listened');
+    await listening;
+  } finally {
+    await p.kill();
+    server.close();
+  }
   const dead = spawnProc('bash', ['-c', 'exit 0']);
   await assert.rejects(dead.waitForUrl('http://127.0.0.1:1/', 5000), /exited before/);
 });

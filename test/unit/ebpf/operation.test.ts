@@ -1,7 +1,7 @@
 // Wire-side S3 operation detection from request lines.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectOperation, isMismatch } from '../../src/ebpf/operation.js';
+import { detectOperation, isMismatch } from '../../../src/ebpf/operation.js';
 
 const op = (line: string) => detectOperation(`${line}\r\nHost: s3.example\r\n`)?.candidates[0];
 

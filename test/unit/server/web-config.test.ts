@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
-import { makeTestCerts } from '../support/certs.js';
-import { CLI } from '../support/exporter.js';
-import { runProc, spawnProc } from '../support/proc.js';
-import { freePort } from '../support/rgw.js';
-import { targetYaml } from '../support/targets.js';
+import { makeTestCerts } from '../../support/certs.js';
+import { CLI } from '../../support/exporter.js';
+import { refusedEndpoint } from '../../support/fault-proxy.js';
+import { runProc, spawnProc } from '../../support/proc.js';
+import { freePort } from '../../support/rgw.js';
 
 function get(url: string, ca: string, auth?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -29,7 +29,10 @@ test('TLS and basic auth guard every endpoint; a bad web config is exit 2 naming
   const dir = mkdtempSync(join(tmpdir(), 's3prober-web-'));
   try {
     const cfg = join(dir, 'c.yaml');
-    writeFileSync(cfg, stringify({ schedule: '0 0 1 1 *', targets: [targetYaml({ name: 'w', objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'web' } } })] }));
+    // Under test are the exporter's own endpoints: its target is a refused port (the start-up cycle
+    // fails at once) and the schedule (once a year) adds no other cycle.
+    const target = { name: 'w', endpoint: (await refusedEndpoint()).url, credentials: { accessKeyId: 'web-test', secretAccessKey: 'web-test-secret' }, objectSizes: ['4KiB'] };
+    writeFileSync(cfg, stringify({ schedule: '0 0 1 1 *', targets: [target] }));
     const web = join(dir, 'web.yaml');
     writeFileSync(web, stringify({
       tls_server_config: { cert_file: certs.server.certPath, key_file: certs.server.keyPath },

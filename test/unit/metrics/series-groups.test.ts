@@ -2,8 +2,8 @@
 // a series added to one target, or removed from it, leaves the other targets' kept text alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Part } from '../../src/metrics/gzip-parts.js';
-import { SeriesGroups } from '../../src/metrics/series-groups.js';
+import type { Part } from '../../../src/metrics/gzip-parts.js';
+import { SeriesGroups } from '../../../src/metrics/series-groups.js';
 
 type Entry = { labels: Record<string, string>; value: number };
 

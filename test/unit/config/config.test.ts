@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
-import { parseDuration, parseSize } from '../../src/config/units.js';
-import { runProc } from '../support/proc.js';
-import { REPO_ROOT } from '../support/rgw.js';
+import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { parseDuration, parseSize } from '../../../src/config/units.js';
+import { runProc } from '../../support/proc.js';
+import { REPO_ROOT } from '../../support/rgw.js';
 
 const minimal = (extra = '') => `
 targets:

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { prerender, renderMetrics, type ExpositionFormat } from '../../src/metrics/exposition.js';
+import { prerender, renderMetrics, type ExpositionFormat } from '../../../src/metrics/exposition.js';
 
 const HARD = ['plain', 'quote " inside', 'back\\slash', 'new\nline', 'ünïcødé ✓', ''];
 

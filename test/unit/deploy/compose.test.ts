@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { repoPath, run, runOk } from './lib.js';
+import { repoPath, run, runOk } from '../../support/deploy/lib.js';
 
 interface Service {
   image?: string;

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { createApp } from '../../src/server/app.js';
+import { createApp } from '../../../src/server/app.js';
 
 interface Got { status: number; headers: http.IncomingHttpHeaders; raw: Buffer }
 
