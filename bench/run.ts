@@ -62,7 +62,7 @@ function machine(): Record<string, unknown> {
   };
 }
 
-function table(title: string, head: string[], rows: (string | number)[][]): void {
+function table(title: string, head: string[], rows: unknown[][]): void {
   const all = [head, ...rows.map((r) => r.map(String))];
   const w = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   console.log(`\n${title}`);
@@ -73,14 +73,14 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
 }
 
 /** A measured prober process, started as the CLI starts (see proberForm). */
-async function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = []): Promise<Child> {
+function worker(mode: string, o: Record<string, unknown>, nodeArgs: string[] = []): Child {
   const prof = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
   const form = proberForm();
   return startChild('worker.js', [mode, JSON.stringify(o)], { pin: layout.prober, nodeArgs: [...prof, ...form.nodeArgs, ...nodeArgs], env: { ...process.env, ...form.env } });
 }
 
 async function run1(mode: string, o: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const w = await worker(mode, o);
+  const w = worker(mode, o);
   try {
     const { type: _t, ...r } = await w.next('result');
     return r;
@@ -113,6 +113,7 @@ function scrapeOnce(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the workers' JSON records, read field by field
 type R = Record<string, any>;
 
 /** Scrapes at a fraction of the cycle interval, so each scrape finds many series changed since the
@@ -181,7 +182,7 @@ async function sectionTruth(rgw: S3Endpoint): Promise<R> {
   const proxies = await Promise.all(delays.map(async (d) => ({ delayMs: d, ...(await server('proxy', [rgw.endpoint, String(d)])) })));
   try {
     log(`truth: delays ${delays.join(', ')} ms through the fault proxy`);
-    const w = await worker('truth', { rgw, samples: QUICK ? 10 : 100, proxies: proxies.map((p) => ({ delayMs: p.delayMs, url: p.url })) });
+    const w = worker('truth', { rgw, samples: QUICK ? 10 : 100, proxies: proxies.map((p) => ({ delayMs: p.delayMs, url: p.url })) });
     try {
       // after each D's samples the worker asks for that proxy's records (the ground truth), relayed
       // from the proxy process, to join them to its samples
@@ -211,7 +212,7 @@ async function sectionScale(rgw: S3Endpoint, doScale: boolean, doScrape: boolean
   for (const n of counts) {
     const last = n === counts[counts.length - 1];
     log(`scale: ${n} targets, ${interval} s interval, ${slots} intervals measured${last && doScrape ? ', then /metrics scrapes' : ''}`);
-    const w = await worker('scale', { rgw, targets: n, intervalSeconds: interval, slots, ebpf: EBPF, scrape: last && doScrape });
+    const w = worker('scale', { rgw, targets: n, intervalSeconds: interval, slots, ebpf: EBPF, scrape: last && doScrape });
     try {
       const { type: _t, ...r } = await w.next<R>('result');
       rows.push(r);
@@ -242,7 +243,7 @@ async function sectionScale(rgw: S3Endpoint, doScale: boolean, doScrape: boolean
     // prober's core is not already saturated by 300 targets every 10 s
     const n = counts[counts.length - 1]!;
     log(`scrape: ${n} targets, 60 s interval, /metrics scrapes`);
-    const w = await worker('scale', { rgw, targets: n, intervalSeconds: 60, slots: 0, ebpf: EBPF, scrape: true });
+    const w = worker('scale', { rgw, targets: n, intervalSeconds: 60, slots: 0, ebpf: EBPF, scrape: true });
     try {
       const { type: _t, ...r } = await w.next<R>('result');
       const { url } = await w.next<{ url: string }>('scrape-ready');
@@ -290,7 +291,7 @@ async function soak(rgw: S3Endpoint): Promise<R> {
   proxy.child.send({ type: 'faults', faults });
   await proxy.child.next('faults-set');
   log(`soak: warm-up ${args.warmup ?? SUMMARY_WINDOW_SECONDS + 10} s, then ${cycles} cycles measured, ${targets} targets every second through the fault proxy (faults in ~2% of requests)`);
-  const w = await worker('soak', { rgw, proxyUrl: proxy.url, targets, cycles, warmCycles: targets * 3, warmupSeconds: Number(args.warmup ?? SUMMARY_WINDOW_SECONDS + 10), timeout: '2s', ebpf: EBPF }, ['--expose-gc']);
+  const w = worker('soak', { rgw, proxyUrl: proxy.url, targets, cycles, warmCycles: targets * 3, warmupSeconds: Number(args.warmup ?? SUMMARY_WINDOW_SECONDS + 10), timeout: '2s', ebpf: EBPF }, ['--expose-gc']);
   try {
     void (async () => {
       for (;;) {
@@ -409,7 +410,7 @@ function print(res: R): void {
   if (res.scale) {
     table(`3. Scale (${res.scale.intervalSeconds} s interval, prober on one core; figures over the steady-state window)`,
       ['targets', 'cycles', 'skipped', 'ops', 'CPU core', 'CPU ms/cycle', 'RSS MB', 'peak RSS', 'ELD p99 ms', 'drift p50/p99 ms', 'cycle p50 s', 'fail'],
-      (res.scale.rows as R[]).map((r) => [r.targets, r.cycles, r.cyclesSkipped, r.ops, f(r.cpuCoreFraction, 3), f(r.cpuMsPerCycle, 1), f(r.rssMb, 1), f(r.peakRssMb, 1),
+      (res.scale.rows as R[]).map((r): unknown[] => [r.targets, r.cycles, r.cyclesSkipped, r.ops, f(r.cpuCoreFraction, 3), f(r.cpuMsPerCycle, 1), f(r.rssMb, 1), f(r.peakRssMb, 1),
         f(r.eventLoopDelayMs.p99, 1), `${f(r.driftMs.p50, 1)}/${f(r.driftMs.p99, 1)}`, f(r.cycleSeconds.p50, 3), r.failures]));
     if (res.scale.linear) console.log(`CPU per cycle ${res.scale.linear.to} vs ${res.scale.linear.from} targets: ${f(res.scale.linear.cpuMsPerCycleRatio, 2)}x`);
   }
@@ -440,7 +441,7 @@ function print(res: R): void {
   }
   if (res.throughput) {
     table(`5. Tracer throughput (tracer ${res.throughput.tracerUp ? 'up' : 'DOWN'}; echo server, 4 KiB)`, ['client', 'conc', 'ops/s', 'CPU core', 'events', 'dropped', 'unmatched', 'ELD p99 ms'],
-      (res.throughput.steps as R[]).map((s) => [s.client, s.concurrency, f(s.opsPerSecond, 0), f(s.cpuCoreFraction, 2), s.events, s.dropped, s.unmatched, f(s.eventLoopDelayMs.p99, 1)]));
+      (res.throughput.steps as R[]).map((s): unknown[] => [s.client, s.concurrency, f(s.opsPerSecond, 0), f(s.cpuCoreFraction, 2), s.events, s.dropped, s.unmatched, f(s.eventLoopDelayMs.p99, 1)]));
   }
   if (res.soak) {
     const s = res.soak;

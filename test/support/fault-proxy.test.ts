@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
   DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
-  ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { refusedEndpoint, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { s3Client, testRgw } from './rgw.js';

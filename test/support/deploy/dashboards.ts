@@ -66,7 +66,7 @@ export function expand(expr: string, s: Substitutions): string {
     .replaceAll('$__range', s.range)
     .replaceAll('$__interval', s.rateInterval);
   for (const [k, v] of Object.entries(s.vars)) {
-    out = out.replaceAll('${' + k + '}', v).replace(new RegExp(`\\$${k}\\b`, 'g'), v);
+    out = out.replaceAll(`\${${k}}`, v).replace(new RegExp(`\\$${k}\\b`, 'g'), v);
   }
   return out;
 }

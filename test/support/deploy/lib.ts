@@ -1,6 +1,5 @@
 // Helpers shared by the deploy checks (test/unit/deploy/*.test.ts, test/deploy/*.test.ts).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
@@ -32,7 +31,7 @@ export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions = {}):
 
 // Metric families the exporter exports (issues 2 and 3). Rules and dashboards may only use
 // these, so a typo cannot produce an alert or panel that silently never shows anything.
-export const HISTOGRAMS = [
+const HISTOGRAMS = [
   's3prober_operation_duration_seconds',
   's3prober_phase_duration_seconds',
   's3prober_cycle_duration_seconds',
@@ -41,8 +40,8 @@ export const HISTOGRAMS = [
   's3prober_client_overhead_seconds',
   's3prober_tcp_rtt_seconds',
 ] as const;
-export const SUMMARIES = ['s3prober_operation_latency_seconds'] as const;
-export const PLAIN_FAMILIES = [
+const SUMMARIES = ['s3prober_operation_latency_seconds'] as const;
+const PLAIN_FAMILIES = [
   's3prober_operation_last_duration_seconds',
   's3prober_operations_total',
   's3prober_operation_failures_total',
@@ -94,18 +93,6 @@ export function parsePromQL(expr: string): ParsedPromQL {
     },
   });
   return { errors, metrics };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {

@@ -60,7 +60,7 @@ test('Prometheus in the stack loads the project rules and scrapes s3prober, aler
   const { services } = resolved();
   const prom = services.prometheus!;
   const cfgArg = prom.command!.find((c) => c.startsWith('--config.file='))!.slice('--config.file='.length);
-  const mountDir = [...binds(prom)].find(([inside]) => cfgArg.startsWith(inside + '/'));
+  const mountDir = [...binds(prom)].find(([inside]) => cfgArg.startsWith(`${inside}/`));
   assert.ok(mountDir, `${cfgArg} is inside a bind mount`);
   const hostCfg = join(mountDir[1], cfgArg.slice(mountDir[0].length));
   assert.equal(hostCfg, repoPath('deploy', 'prometheus', 'prometheus.yml'));
@@ -88,7 +88,7 @@ test('Grafana gets the provisioning and dashboards, and its datasource points at
   const g = binds(services.grafana!);
   assert.equal(g.get('/etc/grafana/provisioning'), repoPath('deploy', 'grafana', 'provisioning'));
   const home = services.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
-  const dashMount = [...g].find(([inside]) => home.startsWith(inside + '/'))!;
+  const dashMount = [...g].find(([inside]) => home.startsWith(`${inside}/`))!;
   assert.ok(existsSync(join(dashMount[1], home.slice(dashMount[0].length))), `home dashboard ${home}`);
   const ds = parse(readFileSync(repoPath('deploy', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8')) as {
     datasources: { type: string; url: string }[];

@@ -74,7 +74,7 @@ test('dashboards type-check against @grafana/schema (tsc --noEmit --strict)', ()
   );
   // bad2 carries its @ts-expect-error on the line tsc reports (the nested literal).
   lines.splice(lines.length - 1, 0, '// @ts-expect-error string height');
-  writeFileSync(join(dir, 'dashboards.ts'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'dashboards.ts'), `${lines.join('\n')}\n`);
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({

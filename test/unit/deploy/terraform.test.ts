@@ -11,6 +11,7 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { OPERATIONS } from '../../../src/probes/operations.js';
 import { hclfmtPath, repoPath, repoRoot, run, runOk } from '../../support/deploy/lib.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: HCL as JSON, walked by block and attribute name
 type Json = Record<string, any>;
 
 function walk(dir: string): string[] {
@@ -104,7 +105,7 @@ test('module calls pass exactly the module inputs, required ones included', asyn
     aliases.add(JSON.stringify(call!.providers));
   }
   assert.equal(aliases.size, 3, 'each module call uses its own regional provider');
-  const providers = (files.flatMap((f) => f.provider?.aws ?? []) as Json[]).map((p) => p.region);
+  const providers = (files.flatMap((f) => f.provider?.aws ?? []) as Json[]).map((p): unknown => p.region);
   assert.equal(new Set(providers).size, 3, `three distinct regions: ${providers}`);
 });
 
@@ -234,7 +235,7 @@ test('container: non-root, only CAP_BPF and CAP_PERFMON added, config and secret
   assert.equal(ssm.value, '${var.config_yaml}');
 });
 
-test('the example config renders to a configuration s3prober accepts', async () => {
+test('the example config renders to a configuration s3prober accepts', () => {
   const dir = repoPath('terraform', 'examples', 'three-regions');
   const tpl = readFileSync(join(dir, 'config.yaml.tftpl'), 'utf8');
   const vars: Record<string, string> = {
@@ -244,8 +245,8 @@ test('the example config renders to a configuration s3prober accepts', async () 
     canary_key_prefix: 's3prober/',
   };
   // Terraform template semantics: ${x} is substituted, $${ is a literal ${.
-  const rendered = tpl.replace(/(\$?)\$\{(\w+)\}/g, (all, esc: string, name: string) => {
-    if (esc) return '${' + name + '}';
+  const rendered = tpl.replace(/(\$?)\$\{(\w+)\}/g, (_all, esc: string, name: string) => {
+    if (esc) return `\${${name}}`;
     assert.ok(name in vars, `template variable ${name} not passed`);
     return vars[name]!;
   });

@@ -33,7 +33,7 @@ test('a record written at the C offsets decodes field by field', () => {
   b.writeBigUInt64LE(42n, base + at('h.cookie'));
   b.writeBigUInt64LE(7n, base + at('h.ts_ns'));
   const ns = ['syn_ns', 'established_ns', 'tls_start_ns', 'tls_end_ns', 'req_first_ns', 'req_last_ns', 'resp_first_ns', 'resp_last_ns'];
-  ns.forEach((k, i) => b.writeBigUInt64LE(1000n + BigInt(i), base + at(k)));
+  for (const [i, k] of ns.entries()) b.writeBigUInt64LE(1000n + BigInt(i), base + at(k));
   b.writeBigUInt64LE(123n, base + at('bytes_sent'));
   b.writeBigUInt64LE(456n, base + at('bytes_received'));
   b.writeUInt32LE(3, base + at('seq'));
