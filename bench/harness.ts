@@ -7,7 +7,8 @@ import { cliFirstLine, cpuLayout, REPO_ROOT, round, startChild, type Child, type
 import type { WorkerOptions } from './worker.js';
 
 /** JSON from the workers and the sections, as the tables and verdicts read it. */
-export type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the workers
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the workers, read field by field by the tables
+export type R = Record<string, any>;
 
 export const RESULTS = path.join(REPO_ROOT, 'bench/results');
 
@@ -27,7 +28,7 @@ export interface Harness {
   log(s: string): void;
   proberForm(): ProberForm;
   /** A measured prober process, started as the CLI starts (see ProberForm). */
-  worker<M extends keyof WorkerOptions>(mode: M, o: WorkerOptions[M], nodeArgs?: string[]): Promise<Child>;
+  worker<M extends keyof WorkerOptions>(mode: M, o: WorkerOptions[M], nodeArgs?: string[]): Child;
   /** A worker run to its result. */
   run1<M extends keyof WorkerOptions>(mode: M, o: WorkerOptions[M]): Promise<R>;
   /** A server process of bench/servers.ts, off the prober's core, once it listens. */
@@ -49,13 +50,13 @@ export function createHarness(o: { quick: boolean; ebpf: boolean; profile: boole
       proberFormRead ??= process.env.S3PROBER_BENCH_NODE_FORM === 'tsc' ? { form: 'tsc', nodeArgs: [], env: {} } : { form: 'shipped', ...cliFirstLine() };
       return proberFormRead;
     },
-    async worker(mode, w, nodeArgs = []) {
+    worker(mode, w, nodeArgs = []) {
       const prof = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
       const form = h.proberForm();
       return startChild('worker.js', [mode, JSON.stringify(w)], { pin: layout.prober, nodeArgs: [...prof, ...form.nodeArgs, ...nodeArgs], env: { ...process.env, ...form.env } });
     },
     async run1(mode, w) {
-      const c = await h.worker(mode, w);
+      const c = h.worker(mode, w);
       try {
         const { type: _t, ...r } = await c.next('result');
         return r;

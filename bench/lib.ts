@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 // dist/bench/lib.js -> repository root
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DIST_BENCH = path.dirname(fileURLToPath(import.meta.url));
+const DIST_BENCH = path.dirname(fileURLToPath(import.meta.url));
 
 export interface S3Endpoint {
   endpoint: string;
@@ -17,7 +17,7 @@ export interface S3Endpoint {
 }
 
 /** Nearest-rank percentile (q in 0..1) of unsorted values; undefined for none. */
-export function pct(xs: readonly number[], q: number): number | undefined {
+function pct(xs: readonly number[], q: number): number | undefined {
   if (!xs.length) return undefined;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];

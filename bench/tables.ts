@@ -49,7 +49,8 @@ export function print(res: R): void {
   if (res.scale) {
     table(`3. Scale (${res.scale.intervalSeconds} s interval, prober on one core; figures over the steady-state window)`,
       ['targets', 'cycles', 'skipped', 'ops', 'CPU core', 'CPU ms/cycle', 'RSS MB', 'peak RSS', 'ELD p99 ms', 'drift p50/p99 ms', 'cycle p50 s', 'fail'],
-      (res.scale.rows as R[]).map((r) => [r.targets, r.cycles, r.cyclesSkipped, r.ops, fmt(r.cpuCoreFraction, 3), fmt(r.cpuMsPerCycle, 1), fmt(r.rssMb, 1), fmt(r.peakRssMb, 1),
+      // biome-ignore lint/nursery/noUnsafeReturn: the workers' JSON rows, printed as they are
+      (res.scale.rows as R[]).map((r): (string | number)[] => [r.targets, r.cycles, r.cyclesSkipped, r.ops, fmt(r.cpuCoreFraction, 3), fmt(r.cpuMsPerCycle, 1), fmt(r.rssMb, 1), fmt(r.peakRssMb, 1),
         fmt(r.eventLoopDelayMs.p99, 1), `${fmt(r.driftMs.p50, 1)}/${fmt(r.driftMs.p99, 1)}`, fmt(r.cycleSeconds.p50, 3), r.failures]));
     if (res.scale.linear) console.log(`CPU per cycle ${res.scale.linear.to} vs ${res.scale.linear.from} targets: ${fmt(res.scale.linear.cpuMsPerCycleRatio, 2)}x`);
   }
@@ -80,7 +81,8 @@ export function print(res: R): void {
   }
   if (res.throughput) {
     table(`5. Tracer throughput (tracer ${res.throughput.tracerUp ? 'up' : 'DOWN'}; echo server, 4 KiB)`, ['client', 'conc', 'ops/s', 'CPU core', 'events', 'dropped', 'unmatched', 'ELD p99 ms'],
-      (res.throughput.steps as R[]).map((s) => [s.client, s.concurrency, fmt(s.opsPerSecond, 0), fmt(s.cpuCoreFraction, 2), s.events, s.dropped, s.unmatched, fmt(s.eventLoopDelayMs.p99, 1)]));
+      // biome-ignore lint/nursery/noUnsafeReturn: the workers' JSON rows, printed as they are
+      (res.throughput.steps as R[]).map((s): (string | number)[] => [s.client, s.concurrency, fmt(s.opsPerSecond, 0), fmt(s.cpuCoreFraction, 2), s.events, s.dropped, s.unmatched, fmt(s.eventLoopDelayMs.p99, 1)]));
   }
   if (res.soak) {
     const s = res.soak;

@@ -62,6 +62,7 @@ export async function truth(o: TruthOptions): Promise<Record<string, unknown>> {
         return {
           op, clientS, prepareS: prepareSeconds, traceS: Number((t.endNs ?? t0) - t.startNs) / 1e9,
           wireS: w?.wireSeconds, serverS: w?.phases.server, overheadS: w?.overheadSeconds,
+          // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.min does not take
           localPort: t.localPort, startNs: t.startNs < t0 ? t.startNs : t0, endNs: t1,
         } satisfies Sample;
       };

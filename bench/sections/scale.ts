@@ -13,7 +13,7 @@ export async function sectionScale(h: Harness, rgw: S3Endpoint, doScale: boolean
   for (const n of counts) {
     const last = n === counts[counts.length - 1];
     h.log(`scale: ${n} targets, ${interval} s interval, ${slots} intervals measured${last && doScrape ? ', then /metrics scrapes' : ''}`);
-    const w = await h.worker('scale', { rgw, targets: n, intervalSeconds: interval, slots, ebpf: h.ebpf, scrape: last && doScrape });
+    const w = h.worker('scale', { rgw, targets: n, intervalSeconds: interval, slots, ebpf: h.ebpf, scrape: last && doScrape });
     try {
       const { type: _t, ...r } = await w.next<R>('result');
       rows.push(r);
@@ -44,7 +44,7 @@ export async function sectionScale(h: Harness, rgw: S3Endpoint, doScale: boolean
     // prober's core is not already saturated by 300 targets every 10 s
     const n = counts[counts.length - 1]!;
     h.log(`scrape: ${n} targets, 60 s interval, /metrics scrapes`);
-    const w = await h.worker('scale', { rgw, targets: n, intervalSeconds: 60, slots: 0, ebpf: h.ebpf, scrape: true });
+    const w = h.worker('scale', { rgw, targets: n, intervalSeconds: 60, slots: 0, ebpf: h.ebpf, scrape: true });
     try {
       const { type: _t, ...r } = await w.next<R>('result');
       const { url } = await w.next<{ url: string }>('scrape-ready');

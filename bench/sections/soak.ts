@@ -25,7 +25,7 @@ export async function sectionSoak(h: Harness, rgw: S3Endpoint, args: { cycles?: 
   proxy.child.send({ type: 'faults', faults });
   await proxy.child.next('faults-set');
   h.log(`soak: warm-up ${args.warmup ?? SUMMARY_WINDOW_SECONDS + 10} s, then ${cycles} cycles measured, ${targets} targets every second through the fault proxy (faults in ~2% of requests)`);
-  const w = await h.worker('soak', { rgw, proxyUrl: proxy.url, targets, cycles, warmCycles: targets * 3, warmupSeconds: Number(args.warmup ?? SUMMARY_WINDOW_SECONDS + 10), timeout: '2s', ebpf: h.ebpf }, ['--expose-gc']);
+  const w = h.worker('soak', { rgw, proxyUrl: proxy.url, targets, cycles, warmCycles: targets * 3, warmupSeconds: Number(args.warmup ?? SUMMARY_WINDOW_SECONDS + 10), timeout: '2s', ebpf: h.ebpf }, ['--expose-gc']);
   try {
     void (async () => {
       for (;;) {

@@ -8,7 +8,7 @@ export async function sectionTruth(h: Harness, rgw: S3Endpoint): Promise<R> {
   const proxies = await Promise.all(delays.map(async (d) => ({ delayMs: d, ...(await h.server('proxy', [rgw.endpoint, String(d)])) })));
   try {
     h.log(`truth: delays ${delays.join(', ')} ms through the fault proxy`);
-    const w = await h.worker('truth', { rgw, samples: h.quick ? 10 : 100, proxies: proxies.map((p) => ({ delayMs: p.delayMs, url: p.url })) });
+    const w = h.worker('truth', { rgw, samples: h.quick ? 10 : 100, proxies: proxies.map((p) => ({ delayMs: p.delayMs, url: p.url })) });
     try {
       // after each D's samples the worker asks for that proxy's records (the ground truth), relayed
       // from the proxy process, to join them to its samples

@@ -1,7 +1,7 @@
 // Generates dashboards/*.json. The JSON files are the artifact Grafana provisions; this script
 // keeps dozens of panels consistent (datasource, selectors, layout). Run after editing:
 //   node deploy/grafana/generate-dashboards.mjs [OUTPUT_DIR]
-// test/deploy/grafana.test.ts fails when the committed JSON differs from what this produces.
+// test/unit/deploy/grafana.test.ts fails when the committed JSON differs from what this produces.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -329,5 +329,5 @@ const drilldown = dashboard({
 });
 
 for (const d of [overview, drilldown]) {
-  writeFileSync(join(outDir, `${d.uid}.json`), JSON.stringify(d, null, 2) + '\n');
+  writeFileSync(join(outDir, `${d.uid}.json`), `${JSON.stringify(d, null, 2)}\n`);
 }

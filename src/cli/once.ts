@@ -17,7 +17,7 @@ export async function runOnce(config: Config, logger: Logger, out: NodeJS.Writab
   }
 }
 
-export function formatTable(results: CycleResult[]): string {
+function formatTable(results: CycleResult[]): string {
   const rows: string[][] = [['TARGET', 'OPERATION', 'SIZE', 'LATENCY', 'BYTES', 'RESULT', 'REASON']];
   for (const c of results) {
     for (const o of c.operations) {

@@ -1,7 +1,7 @@
 // "Did you mean ...?" for a mistyped key: the known key nearest by edit distance, if near enough.
 
 /** Edits (insert, delete, substitute, swap two neighbours) from a to b, ignoring case. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
   // d[i][j]: distance between the first i characters of s and the first j of t.

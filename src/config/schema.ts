@@ -82,7 +82,7 @@ const labelsSchema = z
     }
   });
 
-export const targetSchema = z.strictObject({
+const targetSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, '1-64 characters of letters, digits, "_", ".", ":", "-"'),
   endpoint: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
   region: z.string().min(1).default('us-east-1'),

@@ -43,7 +43,7 @@ function address(buf: Buffer, at: number, v6: boolean): string {
   return parts.join(':');
 }
 
-export function decodeExchange(buf: Buffer, o: number): KernelExchange {
+function decodeExchange(buf: Buffer, o: number): KernelExchange {
   const flags = buf.readUInt32LE(o + OFF['h.flags']);
   const reqLen = buf[o + OFF.req_len] ?? 0;
   const respLen = buf[o + OFF.resp_len] ?? 0;

@@ -111,7 +111,10 @@ export class ExchangeStore {
 
   private index(s: SocketEntry): void {
     let set = this.byPort.get(s.localPort);
-    if (!set) this.byPort.set(s.localPort, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byPort.set(s.localPort, set);
+    }
     set.add(s);
   }
 

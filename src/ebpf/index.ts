@@ -5,7 +5,7 @@ import type { WireSink } from '../results/wire.js';
 import { openTracer, type HookSet } from './native.js';
 import { DownTracer, KernelWireTracer, type WireTracer } from './tracer.js';
 
-export type { WireTracer, WireTracerStatus } from './tracer.js';
+export type { WireTracer } from './tracer.js';
 export type { HookSet } from './native.js';
 
 export interface WireTracerOptions {
@@ -20,7 +20,12 @@ export interface WireTracerOptions {
   addonPath?: string | undefined;
 }
 
-export async function startWireTracer(opts: WireTracerOptions): Promise<WireTracer> {
+/** A promise: loading may take time on some kernels, and callers must not depend on it being sync. */
+export function startWireTracer(opts: WireTracerOptions): Promise<WireTracer> {
+  return Promise.resolve(openWireTracer(opts));
+}
+
+function openWireTracer(opts: WireTracerOptions): WireTracer {
   if (!opts.enabled) {
     opts.logger.info('eBPF wire tracer off: disabled in the configuration (ebpf.enabled: false)');
     return new DownTracer('disabled in the configuration');

@@ -41,7 +41,7 @@ export interface NativeModule {
 const BUILD_HINT = 'build it with `bash scripts/build-ebpf.sh` (Debian: apt-get install clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool)';
 const PRIV_HINT = 'run as root or grant CAP_BPF and CAP_PERFMON (docker/podman: --cap-add BPF --cap-add PERFMON, and a seccomp profile that allows bpf and perf_event_open)';
 
-export function defaultAddonPath(): string {
+function defaultAddonPath(): string {
   // dist/src/ebpf/native.js -> <root>/native/build/Release/s3prober.node
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   return process.env.S3PROBER_EBPF_ADDON ?? resolve(root, 'native', 'build', 'Release', 's3prober.node');
@@ -76,7 +76,7 @@ function effectiveCaps(): bigint | undefined {
 }
 
 /** What the kernel and privileges lack, checked before libbpf would print its own noise. */
-export function preflight(): string | undefined {
+function preflight(): string | undefined {
   if (!existsSync('/sys/kernel/btf/vmlinux')) {
     return 'the kernel exposes no BTF (/sys/kernel/btf/vmlinux missing): it needs CONFIG_DEBUG_INFO_BTF=y (most distribution kernels since 5.x); in a container, keep /sys/kernel/btf visible';
   }

@@ -50,7 +50,9 @@ export class DownTracer implements WireTracer {
   lastWire(): undefined {
     return undefined;
   }
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export class KernelWireTracer implements WireTracer {
@@ -137,8 +139,8 @@ export class KernelWireTracer implements WireTracer {
     return { events: s.events, dropped: s.dropped };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     clearInterval(this.timer);
     try {
       this.native.drain();
@@ -147,5 +149,6 @@ export class KernelWireTracer implements WireTracer {
     }
     this.closed = true;
     this.native.close();
+    return Promise.resolve();
   }
 }

@@ -18,7 +18,7 @@ export interface LocalRgw {
   stop(): Promise<void>;
 }
 
-export class EmbeddedTargetError extends Error {}
+class EmbeddedTargetError extends Error {}
 
 /** scripts/ of this package, from dist/src/embedded or src/embedded. */
 function scriptsDir(): string {
@@ -29,7 +29,7 @@ function scriptsDir(): string {
   throw new EmbeddedTargetError('scripts/rgw-start.sh not found next to this installation');
 }
 
-export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.S3PROBER_STATE_DIR ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 's3prober');
 }
 

@@ -1,6 +1,6 @@
 // The one seam between the renderer and prom-client's internals: the state of its counters, gauges,
 // histograms and summaries read in place (stable since prom-client v12). Every cast to those
-// internals lives here; test/metrics/prom-internals.test.ts holds them to prom-client's own
+// internals lives here; test/unit/exposition/prom-internals.test.ts holds them to prom-client's own
 // rendering, so an upgrade that changes them fails there, not in production.
 import { Counter, Gauge, Histogram, Summary, type Metric, type Registry } from 'prom-client';
 
@@ -42,7 +42,10 @@ const views = new WeakMap<Metric, PlainMetric | null>();
  *  another class, which goes through prom-client's public get(). */
 export function plainMetric(m: Metric): PlainMetric | undefined {
   let v = views.get(m);
-  if (v === undefined) views.set(m, (v = readPlain(m) ?? null));
+  if (v === undefined) {
+    v = readPlain(m) ?? null;
+    views.set(m, v);
+  }
   return v ?? undefined;
 }
 

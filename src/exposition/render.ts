@@ -5,7 +5,7 @@
 // family's series are kept as one text part (and its gzip) per target until one of them changes
 // (series-groups.ts); prerender() renders them when a target's cycle ends, so a scrape mostly joins
 // kept parts. Anything else (a collect callback, another class) goes through prom-client's public
-// get(). test/metrics/exposition.test.ts holds the output to be the same samples as prom-client's.
+// get(). test/unit/exposition/exposition.test.ts holds the output to be the same samples as prom-client's.
 import { Registry, type Metric } from 'prom-client';
 import { deflateAll, gzipOf, keptText, Part, textOf } from './gzip-parts.js';
 import { histogramKind, summaryKind, valueKind } from './kinds.js';
@@ -62,8 +62,15 @@ function familyParts(m: Metric, p: PlainMetric, format: ExpositionFormat, out: P
   // the text differs by format only for counters
   const key = p.kind === 'counter' ? format : 'prometheus';
   let byFormat = families.get(m);
-  if (!byFormat) families.set(m, (byFormat = {}));
-  const f = (byFormat[key] ??= newFamily(p, format));
+  if (!byFormat) {
+    byFormat = {};
+    families.set(m, byFormat);
+  }
+  let f = byFormat[key];
+  if (!f) {
+    f = newFamily(p, format);
+    byFormat[key] = f;
+  }
   out.push(f.header);
   f.groups.parts(p.hashMap as Record<string, { labels: Labels }>, out);
 }

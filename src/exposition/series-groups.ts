@@ -60,7 +60,10 @@ export class SeriesGroups<E extends { labels: Labels }> {
     for (const k of keys) {
       const v = this.groupLabel === undefined ? undefined : hashMap[k]!.labels[this.groupLabel];
       let group = byValue.get(v);
-      if (!group) byValue.set(v, (group = { keys: [], versions: [], part: undefined }));
+      if (!group) {
+        group = { keys: [], versions: [], part: undefined };
+        byValue.set(v, group);
+      }
       group.keys.push(k);
     }
     // A series added to (or removed from) one target regroups the family: the other targets' groups

@@ -1,6 +1,6 @@
 // The metric families of probe results (the wire's are in wire-families.ts; names in names.ts).
 // Label `target` plus the configured extra labels come first.
-import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry, Summary } from 'prom-client';
 import { FAILURE_REASONS } from '../results/operations.js';
 import { CYCLE_BUCKETS, LATENCY_BUCKETS } from './buckets.js';
 import { PROBER_METRICS as N } from './names.js';

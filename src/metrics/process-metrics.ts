@@ -5,8 +5,7 @@ import { PROCESS_METRICS as N } from './names.js';
 
 /** What internal_errors_total counts: errors no code path expected (a bug, logged), and cycles that
  *  a bug of the prober's own ended (their failures carry reason="internal"). */
-export const INTERNAL_ERROR_KINDS = ['unhandled_rejection', 'uncaught_exception', 'cycle'] as const;
-export type InternalErrorKind = (typeof INTERNAL_ERROR_KINDS)[number];
+const INTERNAL_ERROR_KINDS = ['unhandled_rejection', 'uncaught_exception', 'cycle'] as const;
 
 export class ProcessMetrics {
   readonly registry = new Registry();

@@ -5,9 +5,9 @@ import { WIRE_METRICS as N } from './names.js';
 
 /** Object-storage latencies: sub-millisecond wire phases on a LAN up to slow large transfers
  *  (14 buckets, like LATENCY_BUCKETS: each is a series per target and operation). */
-export const WIRE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30];
+const WIRE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30];
 /** Round-trip times: loopback (tens of microseconds) to intercontinental. */
-export const RTT_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const RTT_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 export type WireFamilies = ReturnType<typeof createWireFamilies>;
 

@@ -6,7 +6,7 @@ import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { IntegrityError } from './classify.js';
 
 /** Buckets asked for per page (AWS accepts 1-10,000). */
-export const BUCKET_PAGE_SIZE = 1000;
+const BUCKET_PAGE_SIZE = 1000;
 /** More pages than this is a listing that does not end (a million buckets at full pages). */
 export const MAX_BUCKET_PAGES = 1000;
 

@@ -26,6 +26,12 @@ const UNSUPPORTED_CODES = new Set(['NotImplemented', 'MethodNotAllowed']);
 // EPROTO: the peer's first bytes are not TLS (e.g. https:// pointed at a plain-HTTP server)
 const TLS_PROTOCOL_CODES = new Set(['EPROTO']);
 
+/** An error's message, whatever was thrown. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err) ?? 'undefined';
+}
+
 /** Whether an S3 error says the key, upload or bucket does not exist. */
 export function isNotFound(err: unknown): boolean {
   const e = (err ?? {}) as SdkLike;
@@ -89,7 +95,7 @@ function nodeCode(e: SdkLike): string | undefined {
 }
 
 /** An error of the prober's own code (a bug), not of the server, the network or the SDK's view of them. */
-export function isInternalError(err: unknown): boolean {
+function isInternalError(err: unknown): boolean {
   const e = err as SdkLike;
   const builtin = err instanceof RangeError || err instanceof ReferenceError || err instanceof TypeError;
   return builtin && e.code === undefined && e.$metadata === undefined;

@@ -14,7 +14,7 @@ import { nowNs, secondsBetween } from '../results/clock.js';
 import type { CycleResult } from '../results/cycle.js';
 import type { Operation } from '../results/operations.js';
 import type { TargetClient } from '../s3/client.js';
-import { IntegrityError } from './classify.js';
+import { errorMessage, IntegrityError } from './classify.js';
 import { CycleCleanup, type CreatedState } from './cleanup.js';
 import type { LeftoverStore } from './leftovers.js';
 import { OperationMeasurer, type Step } from './measure.js';
@@ -34,7 +34,7 @@ export interface CycleOptions {
   signal?: AbortSignal | undefined;
 }
 
-export async function runCycle(opts: CycleOptions): Promise<CycleResult> {
+export function runCycle(opts: CycleOptions): Promise<CycleResult> {
   return new Cycle(opts).run();
 }
 
@@ -49,7 +49,8 @@ class Cycle {
   private step: { operation: Operation; size: string } = { operation: 'CreateBucket', size: '' };
 
   constructor(private readonly opts: CycleOptions) {
-    const t = (this.target = opts.target);
+    const t = opts.target;
+    this.target = t;
     const bucket = t.bucket.mode === 'fixed' ? t.bucket.name : ephemeralBucketName(t.bucket.prefix, t.name, this.id);
     this.created = { bucket, mayExist: new Set(), openUploads: new Map(), bucketMayExist: false };
     this.prefix = cycleKeyPrefix(t.keyPrefix, t.name, this.id);
@@ -84,7 +85,7 @@ class Cycle {
     } catch (err) {
       // a bug of ours, not the server's: counted against the step it hit, and the cycle fails
       this.measurer.crashed(this.step.operation, this.step.size, err);
-      internalError = err instanceof Error ? err.message : String(err);
+      internalError = errorMessage(err);
     } finally {
       await this.cleanup.finish(this.created, this.target.bucket.mode === 'ephemeral');
     }

@@ -7,7 +7,7 @@ import type { OperationResult } from '../results/cycle.js';
 import type { FailureReason, Operation } from '../results/operations.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { withRequestScope } from '../s3/instrument.js';
-import { classifyFailure, neverReachedServer } from './classify.js';
+import { classifyFailure, errorMessage, neverReachedServer } from './classify.js';
 import type { CycleObserver } from './observer.js';
 import { READ_ONLY } from './plan.js';
 import { operationTiming } from './timing.js';
@@ -108,7 +108,7 @@ export class OperationMeasurer {
 
   /** A bug of the prober's own ended the cycle while it prepared this operation. */
   crashed(operation: Operation, size: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     this.record({ target: this.opts.target, operation, outcome: 'failure', size, bytes: 0, reason: 'internal', message, traces: [], startedAt: Date.now() });
     this.opts.logger.error({ target: this.opts.target, operation, reason: 'internal', size: size || undefined, bug: err }, `cycle crashed preparing ${operation}: ${message}`);
   }

@@ -19,7 +19,7 @@ export function cycleTime(name: string): Date | undefined {
 }
 
 /** 6 hex characters naming the target inside bucket names (target names may not be valid there). */
-export function targetTag(target: string): string {
+function targetTag(target: string): string {
   return createHash('sha256').update(target).digest('hex').slice(0, 6);
 }
 

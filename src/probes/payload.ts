@@ -11,6 +11,6 @@ export function makePayload(size: number): Payload {
   return { bytes, sha256: sha256(bytes) };
 }
 
-export function sha256(b: Uint8Array): string {
+function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }

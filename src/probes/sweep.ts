@@ -5,7 +5,8 @@
 // DeleteObjects deletes key by key. Every error names the S3 call that failed.
 import {
   AbortMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
+  ListMultipartUploadsCommand, type ListMultipartUploadsCommandOutput, ListObjectsV2Command, type ListObjectsV2CommandOutput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import type { TargetConfig } from '../config/schema.js';
 import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
@@ -34,7 +35,7 @@ export interface SweepOptions {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function ownBucketPattern(prefix: string, target: string): RegExp {
+function ownBucketPattern(prefix: string, target: string): RegExp {
   return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
 }
 
@@ -112,7 +113,7 @@ class Sweeper {
     let token: string | undefined;
     let clean = true;
     do {
-      let page;
+      let page: ListObjectsV2CommandOutput;
       try {
         page = await this.s3.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken: token }), { abortSignal: this.signal() });
       } catch (e) {
@@ -131,7 +132,7 @@ class Sweeper {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
-      let r;
+      let r: ListMultipartUploadsCommandOutput;
       try {
         r = await this.s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix, KeyMarker, UploadIdMarker }), { abortSignal: this.signal() });
       } catch (e) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TargetConfig } from '../config/schema.js';
 import type { CycleResult } from '../results/cycle.js';
 import { createTargetClient, type TargetClient } from '../s3/client.js';
+import { errorMessage } from './classify.js';
 import { housekeeping } from './cleanup.js';
 import { runCycle } from './cycle.js';
 import { LeftoverStore } from './leftovers.js';
@@ -32,7 +33,7 @@ export class TargetRunner {
   /** Runs one cycle; callers must check `busy` first (cycles of one target never overlap). Never
    *  rejects otherwise: a bug that escapes the cycle still ends as a failed, counted cycle. */
   async runCycle(signal?: AbortSignal): Promise<CycleResult> {
-    if (this.running) throw new Error(`cycle of ${this.target.name} already running`);
+    if (this.running !== undefined) throw new Error(`cycle of ${this.target.name} already running`);
     const startedAt = Date.now();
     this.running = this.sweepOnce().then(() => runCycle({
       target: this.target,
@@ -56,7 +57,7 @@ export class TargetRunner {
     return {
       target: this.target.name, cycleId: '', startedAt, durationSeconds: (Date.now() - startedAt) / 1000,
       success: false, operations: [], leftovers: this.leftovers.size, aborted: false,
-      internalError: err instanceof Error ? err.message : String(err),
+      internalError: errorMessage(err),
     };
   }
 

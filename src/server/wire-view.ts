@@ -35,7 +35,10 @@ export class WireView {
     if (trace.error !== undefined) return;
     if (w.wireSeconds === undefined || w.clientSeconds === undefined) return;
     let perTarget = this.data.get(target);
-    if (!perTarget) this.data.set(target, (perTarget = new Map()));
+    if (!perTarget) {
+      perTarget = new Map();
+      this.data.set(target, perTarget);
+    }
     const prev = perTarget.get(operation);
     perTarget.set(operation, { count: (prev?.count ?? 0) + 1, wire: w, atMs: Date.now() });
   }
@@ -43,7 +46,8 @@ export class WireView {
   byTarget(): WireByTarget {
     const out: WireByTarget = {};
     for (const [target, ops] of this.data) {
-      const o: Record<string, OperationWireStatus> = (out[target] = {});
+      const o: Record<string, OperationWireStatus> = {};
+      out[target] = o;
       for (const [operation, { count, wire: w, atMs }] of ops) {
         const s: OperationWireStatus = {
           count,

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { runProc } from '../support/proc.js';
 import { REPO_ROOT, testRgw } from '../support/rgw.js';
 
-type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the harness's JSON
+// biome-ignore lint/suspicious/noExplicitAny: the harness's JSON, read field by field
+type J = Record<string, any>;
 
 const positive = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x) && x > 0, `${what} = ${String(x)}`);
 const finite = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x) && x >= 0, `${what} = ${String(x)}`);
@@ -45,7 +46,7 @@ test('npm run bench -- --quick: every section, sane figures, table and JSON', as
     const tracerUp = j.cost.on.tracerUp === true;
 
     // 2. truth: one row per delay and operation, wire figures whenever the tracer is up
-    assert.deepEqual(j.truth.perDelay.map((d: J) => d.delayMs), [0, 10]);
+    assert.deepEqual(j.truth.perDelay.map((d: J): unknown => d.delayMs), [0, 10]);
     for (const d of j.truth.perDelay) {
       for (const op of ['GetObject', 'PutObject']) {
         const x = d.ops[op];
@@ -62,7 +63,7 @@ test('npm run bench -- --quick: every section, sane figures, table and JSON', as
     }
 
     // 3. scale: a row per target count, cycles ran, drift and loop delay measured
-    assert.deepEqual(j.scale.rows.map((x: J) => x.targets), [1, 3]);
+    assert.deepEqual(j.scale.rows.map((x: J): unknown => x.targets), [1, 3]);
     for (const x of j.scale.rows) {
       positive(x.cycles, `scale ${x.targets}: cycles`);
       positive(x.cpuSeconds, `scale ${x.targets}: cpu`);

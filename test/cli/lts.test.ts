@@ -2,7 +2,7 @@
 // only on this machine's Node 20: started as a user on that Node starts it (the CLI's first line
 // finds `node` on PATH), the tracer addon built here loaded into it (Node-API is ABI-stable) and
 // its uprobes attached to that build's own OpenSSL, with a plain and an HTTPS target; then the
-// tracer's own test files (test/ebpf) run whole on that Node.
+// tracer's own test files (test/ebpf, test/unit/ebpf) run whole on that Node.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
@@ -86,11 +86,11 @@ for (const major of LTS_MAJORS) {
       }
     });
 
-    test('the tracer\'s test files (test/ebpf) pass on it', { timeout: 900_000 }, async () => {
+    test('the tracer\'s test files (test/ebpf, test/unit/ebpf) pass on it', { timeout: 900_000 }, async () => {
       const node = ltsNode(major);
       // from the sources, as scripts/test.sh does: a stale dist file of a deleted test never runs
-      const files = readdirSync(join(REPO_ROOT, 'test', 'ebpf')).filter((f) => f.endsWith('.test.ts'))
-        .map((f) => join(REPO_ROOT, 'dist', 'test', 'ebpf', f.replace(/\.ts$/, '.js')));
+      const files = [join('test', 'ebpf'), join('test', 'unit', 'ebpf')].flatMap((dir) => readdirSync(join(REPO_ROOT, dir))
+        .filter((f) => f.endsWith('.test.ts')).map((f) => join(REPO_ROOT, 'dist', dir, f.replace(/\.ts$/, '.js'))));
       assert.ok(files.length >= 10, files.join(' '));
       // NODE_TEST_CONTEXT is how node --test tells its own children to report to it: unset, the
       // inner run is a run of its own (set, it prints nothing and exits 0)

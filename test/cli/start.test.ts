@@ -1,24 +1,12 @@
 // How the exporter starts (npm start, the container's ENTRYPOINT, the installed command): through
 // the CLI's own first line, which gives node the environment that keeps its memory down
 // (BENCHMARKS.md, "RSS with 10 targets"). It must reach the process and the exporter must work
-// under it, tracer included.
+// under it, tracer included. That the files carry the line: test/unit/cli/start.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../support/rgw.js';
+import { readFileSync } from 'node:fs';
 import { targetYaml } from '../support/targets.js';
-import { CLI, CLI_FIRST_LINE, CLI_NODE_FLAGS, sample, startExporter } from '../support/exporter.js';
-
-test('the CLI is executable and its first line (source and build) starts node with its memory settings', () => {
-  accessSync(CLI, constants.X_OK);
-  assert.equal(readFileSync(CLI, 'utf8').split('\n', 1)[0], CLI_FIRST_LINE);
-  assert.equal(readFileSync(join(REPO_ROOT, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0], CLI_FIRST_LINE);
-  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
-  assert.equal(pkg.bin.s3prober, 'dist/src/cli/main.js');
-  assert.match(pkg.scripts.start!, /^dist\/src\/cli\/main\.js run\b/, 'npm start runs the file, not `node file`');
-  assert.match(readFileSync(join(REPO_ROOT, 'docker/Dockerfile'), 'utf8'), /^ENTRYPOINT \["\/app\/dist\/src\/cli\/main\.js"\]$/m);
-});
+import { CLI, CLI_NODE_FLAGS, sample, startExporter } from '../support/exporter.js';
 
 test('started through its first line: flags and environment in effect, cycles succeed against RGW, tracer up, SIGTERM exits 0', async () => {
   const exp = await startExporter({

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ltsNode } from '../support/lts-node.js';
-import { testRgw } from '../support/rgw.js';
-import { freePort, repoPath, run, runOk, waitFor } from './lib.js';
+import { freePort, testRgw } from '../support/rgw.js';
+import { repoPath, run, runOk, waitFor } from '../support/deploy/lib.js';
 
 const work = repoPath('.work', 'containers');
 const IMAGE_NODE = 24; // the LTS line of the Dockerfile's default BASE_IMAGE
@@ -72,12 +72,12 @@ function ensureBaseImage(): void {
   const hostPrefix = dirname(dirname(runOk('readlink', ['-f', process.execPath]).stdout.trim()));
   // The target folder must exist, or cp makes npm's own folder into node_modules itself.
   mkdirSync(join(rootfs, 'usr', 'lib', 'node_modules'), { recursive: true });
-  runOk('cp', ['-a', join(hostPrefix, 'lib', 'node_modules', 'npm'), join(rootfs, 'usr', 'lib', 'node_modules') + '/'], { timeout: 120_000 });
+  runOk('cp', ['-a', join(hostPrefix, 'lib', 'node_modules', 'npm'), `${join(rootfs, 'usr', 'lib', 'node_modules')}/`], { timeout: 120_000 });
   runOk('ln', ['-sf', '../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr', 'bin', 'npm')]);
   runOk('ln', ['-sf', '../lib/node_modules/npm/bin/npx-cli.js', join(rootfs, 'usr', 'bin', 'npx')]);
   // node_api.h for the tracer addon's build
   mkdirSync(join(rootfs, 'usr', 'include'), { recursive: true });
-  runOk('cp', ['-a', join(node.prefix, 'include', 'node'), join(rootfs, 'usr', 'include') + '/']);
+  runOk('cp', ['-a', join(node.prefix, 'include', 'node'), `${join(rootfs, 'usr', 'include')}/`]);
   const localCas = '/usr/local/share/ca-certificates';
   if (existsSync(localCas)) {
     for (const f of readdirSync(localCas)) copyFileSync(join(localCas, f), join(rootfs, 'usr', 'local', 'share', 'ca-certificates', f));
@@ -124,7 +124,7 @@ after(() => {
   podmanRaw(['image', 'prune', '-f']);
 });
 
-async function runContainer(name: string, image: string, opts: { caps: boolean; port: number }): Promise<string> {
+function runContainer(name: string, image: string, opts: { caps: boolean; port: number }): Promise<string> {
   podmanRaw(['rm', '-f', name]);
   started.push(name);
   podman([

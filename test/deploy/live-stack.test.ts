@@ -16,9 +16,9 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { parse, stringify } from 'yaml';
 import { startExporter, type Exporter } from '../support/exporter.js';
 import { spawnProc, type Proc } from '../support/proc.js';
-import { testRgw } from '../support/rgw.js';
-import { expand, panelQueries } from './dashboards.js';
-import { freePort, repoPath, waitFor } from './lib.js';
+import { freePort, testRgw } from '../support/rgw.js';
+import { expand, panelQueries } from '../support/deploy/dashboards.js';
+import { repoPath, waitFor } from '../support/deploy/lib.js';
 
 const TARGETS = ['rgw', 'rgw-tls', 'refused'];
 let dir: string;

@@ -1,11 +1,12 @@
-// Degrades, never breaks: without privileges, without the addon, or switched off, the tracer is
-// down, s3prober_ebpf_up is 0, one log line says why, and requests still work.
+// Degrades, never breaks: without privileges the tracer is down, s3prober_ebpf_up is 0, one log
+// line says why, and requests still work; close() lets go of the kernel (root). Without the addon,
+// or switched off: test/unit/ebpf/degrade.test.ts.
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
-import { runChildTracer } from './support/run-child.js';
-import { metricValue, startTestTracer } from './support/tracer.js';
+import { runChildTracer } from '../support/ebpf/run-child.js';
+import { metricValue, startTestTracer } from '../support/ebpf/tracer.js';
 
 // root, but every capability dropped for the child and whatever it executes (a child running as
 // nobody would also need read access to this checkout, which CI clones may not grant)
@@ -25,26 +26,6 @@ test('a child without capabilities: the exporter keeps running with s3prober_ebp
 test('past the pre-check, the kernel refuses an unprivileged open with EPERM and nothing crashes', () => {
   const r = runChildTracer(NO_CAPS, 'raw-open');
   assert.deepEqual([r.loaded, r.opened, r.code], [true, false, 'EPERM'], JSON.stringify(r));
-});
-
-test('addon not built: down, and the log line says how to build it', async () => {
-  const t = await startTestTracer({ addonPath: '/nonexistent/s3prober.node' });
-  assert.equal(t.tracer.up, false);
-  assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 0);
-  assert.equal(t.logs.length, 1);
-  assert.match(t.logs[0]!.msg, /scripts\/build-ebpf\.sh/);
-  t.tracer.observe({ target: 'x', operation: 'GetObject', method: 'GET', protocol: 'http:', reused: false, startNs: 1n, endNs: 2n, localPort: 1, phases: {}, bytesSent: 0, bytesReceived: 0 });
-  assert.deepEqual(t.view.byTarget(), {});
-  await t.tracer.close();
-});
-
-test('switched off in the configuration: down without touching the kernel', async () => {
-  const t = await startTestTracer({ enabled: false });
-  assert.equal(t.tracer.up, false);
-  assert.equal(t.tracer.status().reason, 'disabled in the configuration');
-  assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 0);
-  assert.equal(t.logs.length, 1);
-  assert.match(t.logs[0]!.msg, /ebpf\.enabled: false/);
 });
 
 /** BPF programs, maps and links this process holds (anon inodes named bpf*). */

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
-import { request, startServer, type TestServer } from './support/servers.js';
-import { metricValue, startTestTracer, traced, type TestTracer } from './support/tracer.js';
+import { request, startServer, type TestServer } from '../support/ebpf/servers.js';
+import { metricValue, startTestTracer, traced, type TestTracer } from '../support/ebpf/tracer.js';
 
 let t: TestTracer;
 let server: TestServer;

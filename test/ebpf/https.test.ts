@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import { after, before, test } from 'node:test';
-import { makeCert, request, startServer, type TestServer } from './support/servers.js';
-import { startTestTracer, traced, type TestTracer } from './support/tracer.js';
+import { makeCert, request, startServer, type TestServer } from '../support/ebpf/servers.js';
+import { startTestTracer, traced, type TestTracer } from '../support/ebpf/tracer.js';
 
 let t: TestTracer;
 let server: TestServer;

@@ -7,7 +7,7 @@ import https from 'node:https';
 import { test } from 'node:test';
 import { decodeBatch, type KernelExchange } from '../../src/ebpf/decoder.js';
 import { openTracer } from '../../src/ebpf/native.js';
-import { makeCert, request, startServer } from './support/servers.js';
+import { makeCert, request, startServer } from '../support/ebpf/servers.js';
 
 // the other process: sequential keep-alive-less requests, prints each local port
 const OTHER = `

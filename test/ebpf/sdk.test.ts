@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
-import { makeCert, startServer, type TestServer } from './support/servers.js';
-import { metricValue, startTestTracer, traced, type TestTracer } from './support/tracer.js';
+import { makeCert, startServer, type TestServer } from '../support/ebpf/servers.js';
+import { metricValue, startTestTracer, traced, type TestTracer } from '../support/ebpf/tracer.js';
 
 const D = 15;
 let t: TestTracer;

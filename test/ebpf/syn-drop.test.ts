@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
-import { namespaceExists, startLossyNamespace, synRetransmits } from './support/netns.js';
-import { request } from './support/servers.js';
-import { joinedWire, metricValue, startTestTracer, traced } from './support/tracer.js';
+import { namespaceExists, startLossyNamespace, synRetransmits } from '../support/ebpf/netns.js';
+import { request } from '../support/ebpf/servers.js';
+import { joinedWire, metricValue, startTestTracer, traced } from '../support/ebpf/tracer.js';
 
 test('first SYN dropped: connect ~1 s, one retransmit, and the namespace is gone afterwards', async () => {
   const t = await startTestTracer();

@@ -2,7 +2,7 @@
 // child gets its own mount namespace with tracefs mounted, so the host is left as it was.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runChildTracer } from './support/run-child.js';
+import { runChildTracer } from '../support/ebpf/run-child.js';
 
 test('classic tracepoints measure a request like tp_btf does', () => {
   const script = 'mount -t tracefs nodev /sys/kernel/tracing && exec "$0" "$@"';

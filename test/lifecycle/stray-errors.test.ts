@@ -10,7 +10,7 @@ import { targetYaml } from '../support/targets.js';
 test('stray errors are logged and counted; the exporter keeps probing', async () => {
   const exp = await startExporter(
     { schedule: '*/1 * * * * *', targets: [targetYaml({ name: 'stray', objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'stray' } } })] },
-    { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'test/fixtures/stray-errors.mjs')}` },
+    { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'dist/test/fixtures/stray-errors.js')}` },
   );
   try {
     await exp.waitReady();

@@ -77,7 +77,7 @@ test('every second, two targets: one slow (skips slots, no overlap), one healthy
   const seen = `started at .${String(t0 % 1000).padStart(3, '0')}; skipped ${JSON.stringify(skipped)}; ` +
     `fast cycles (start+duration) ${fastRuns}; fast start delays ${delays.fast!.map((d) => Math.round(d * 1000)).join(',')} ms`;
   for (const [name, rs] of Object.entries(runs)) {
-    rs.forEach((r, i) => i > 0 && assert.ok(r.from >= rs[i - 1]!.to!, `cycles of ${name} overlap: ${JSON.stringify(rs)}`));
+    for (let i = 1; i < rs.length; i++) assert.ok(rs[i]!.from >= rs[i - 1]!.to!, `cycles of ${name} overlap: ${JSON.stringify(rs)}`);
   }
   assert.ok(skipped.filter((x) => x.target === 'slow').length >= 2, seen);
   assert.deepEqual(skipped.filter((x) => x.why !== 'overrun'), [], seen);

@@ -44,13 +44,13 @@ export async function makeTestCerts(): Promise<TestCerts> {
   const p = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
   try {
-    await writeFile(p('leaf.ext'), LEAF_EXT + '\n');
+    await writeFile(p('leaf.ext'), `${LEAF_EXT}\n`);
     // `openssl ca` is the OpenSSL 3.0 way to set explicit validity dates (x509 -not_before is 3.4+).
     await writeFile(p('ca.cnf'), [
       '[ca]', 'default_ca = test_ca', '[test_ca]', `dir = ${dir}`, 'database = $dir/index.txt',
       'new_certs_dir = $dir', 'serial = $dir/serial', 'default_md = sha256', 'policy = any',
-      'copy_extensions = none', 'unique_subject = no', '[any]', 'commonName = supplied',
-    ].join('\n') + '\n');
+      'copy_extensions = none', 'unique_subject = no', '[any]', 'commonName = supplied', '',
+    ].join('\n'));
     await writeFile(p('index.txt'), '');
     await writeFile(p('serial'), '1000\n');
 

@@ -48,7 +48,7 @@ export function spawnProc(cmd: string, args: string[] = [], opts: SpawnOptions =
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => { done = true; live.delete(pid); for (const w of waiters) w(); resolve({ code, signal }); });
   });
-  const describe = () => `${cmd} (pid ${pid})` + (all ? `; output:\n${all.slice(-2000)}` : '');
+  const describe = () => `${cmd} (pid ${pid})${all ? `; output:\n${all.slice(-2000)}` : ''}`;
 
   const proc: Proc = {
     child, pid, exited,

@@ -104,13 +104,3 @@ test('a non-empty BASE that rgw-start.sh did not create is never wiped', async (
   assert.match(r.stderr, /not empty and was not created by rgw-start.sh/);
   assert.equal(readFileSync(path.join(base, 'precious.txt'), 'utf8'), 'keep me');
 });
-
-test('testRgw() explains how to run the tests when the environment is missing', () => {
-  const saved = process.env.S3PROBER_TEST_ENDPOINT;
-  delete process.env.S3PROBER_TEST_ENDPOINT;
-  try {
-    assert.throws(() => testRgw(), /run the tests via `npm test`/);
-  } finally {
-    process.env.S3PROBER_TEST_ENDPOINT = saved;
-  }
-});

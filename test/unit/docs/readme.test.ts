@@ -1,0 +1,36 @@
+// README's metric and failure-reason tables against the one list of each: every family and every
+// reason is documented, and nothing is documented that the exporter does not have.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ALL_METRIC_NAMES } from '../../../src/metrics/names.js';
+import { FAILURE_REASONS } from '../../../src/results/operations.js';
+import { repoPath } from '../../support/deploy/lib.js';
+
+const readme = readFileSync(repoPath('README.md'), 'utf8');
+
+/** The first cell of every table row, split on commas, backticks removed. */
+function firstCells(markdown: string): string[] {
+  return markdown.split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .flatMap((l) => l.split('|')[1]!.split(',').map((c) => c.trim().replace(/`/g, '')));
+}
+
+/** The text of one section: from its heading to the next heading of the same or a higher level. */
+function section(heading: string): string {
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README has no "${heading}"`);
+  const level = heading.split(' ')[0]!;
+  const rest = readme.slice(start + heading.length + 2);
+  const end = rest.search(new RegExp(`^#{1,${level.length}} `, 'm'));
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+test('README documents every s3prober metric family, and only those', () => {
+  const documented = firstCells(readme).filter((c) => c.startsWith('s3prober_'));
+  assert.deepEqual([...new Set(documented)].sort(), [...ALL_METRIC_NAMES].sort());
+});
+
+test("README's failure-reason table lists every reason, and only those", () => {
+  assert.deepEqual(firstCells(section('### Failure reasons')).sort(), [...FAILURE_REASONS].sort());
+});
