@@ -1,10 +1,11 @@
 // The config file's shape. Every key is validated here so an invalid file never starts half a prober.
 import { z } from 'zod';
 import cron from 'node-cron';
+import { DEFAULT_MAX_NODES, DEFAULT_NODE_GRACE_MS, MAX_NODES_LIMIT, nodesSchema, resolverSchema } from './nodes.js';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
 import { DURATION_UNITS_TEXT, formatBytes, parseDuration, parseSize, SIZE_UNITS_TEXT } from './units.js';
 
-const RESERVED_LABELS = new Set(['target', 'operation', 'reason', 'phase', 'outcome', 'direction', 'le', 'quantile', 'job', 'instance']);
+const RESERVED_LABELS = new Set(['target', 'node', 'operation', 'reason', 'phase', 'outcome', 'direction', 'le', 'quantile', 'job', 'instance']);
 
 const duration = ({ zero = false } = {}) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -125,6 +126,18 @@ const targetSchema = z.strictObject({
   // Absent: the top-level timeout (resolved below, so every parsed target has its own).
   timeout: duration().optional(),
   labels: labelsSchema.default({}),
+  // Every node behind the endpoint, probed one by one with the endpoint's identity (nodes.ts).
+  nodes: nodesSchema.optional(),
+  resolver: resolverSchema.optional(),
+  maxNodes: z.number().int().min(1).max(MAX_NODES_LIMIT).default(DEFAULT_MAX_NODES),
+  nodeGrace: duration().default(DEFAULT_NODE_GRACE_MS),
+}).superRefine((t, ctx) => {
+  if (t.resolver !== undefined && t.nodes !== 'discover') {
+    ctx.addIssue({ code: 'custom', path: ['resolver'], message: 'a resolver is only used with `nodes: discover`' });
+  }
+  if (Array.isArray(t.nodes) && t.nodes.length > t.maxNodes) {
+    ctx.addIssue({ code: 'custom', path: ['nodes'], message: `${t.nodes.length} nodes listed, maxNodes is ${t.maxNodes}` });
+  }
 });
 
 export const configSchema = z

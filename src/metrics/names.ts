@@ -21,6 +21,8 @@ export const PROBER_METRICS = {
   leftovers: 's3prober_leftover_objects',
   certExpiry: 's3prober_tls_cert_expiry_timestamp_seconds',
   targetInfo: 's3prober_target_info',
+  targetNodes: 's3prober_target_nodes',
+  discoveryFailures: 's3prober_node_discovery_failures_total',
 } as const;
 
 /** Families of the eBPF wire tracer's results (wire-families.ts). */
