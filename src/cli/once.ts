@@ -1,4 +1,5 @@
-// `s3prober once`: one cycle per target, a human table on stdout; exit 0 only if all succeeded.
+// `s3prober once`: one cycle per target (per node for targets that probe their nodes), a human
+// table on stdout; exit 0 only if all succeeded.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { CycleResult } from '../results/cycle.js';
@@ -9,7 +10,7 @@ export async function runOnce(config: Config, logger: Logger, out: NodeJS.Writab
   const runners = config.targets.map((t) => new TargetRunner(t, logger, {}));
   try {
     // Targets run side by side, as they would under the schedule.
-    const results = await Promise.all(runners.map((r) => r.runCycle()));
+    const results = (await Promise.all(runners.map((r) => r.runCycle()))).flat();
     out.write(formatTable(results));
     return results.every((r) => r.success);
   } finally {
@@ -18,11 +19,14 @@ export async function runOnce(config: Config, logger: Logger, out: NodeJS.Writab
 }
 
 function formatTable(results: CycleResult[]): string {
-  const rows: string[][] = [['TARGET', 'OPERATION', 'SIZE', 'LATENCY', 'BYTES', 'RESULT', 'REASON']];
+  // a NODE column only where a target probes its nodes: other tables stay as they were
+  const nodes = results.some((c) => c.node !== undefined);
+  const rows: string[][] = [['TARGET', ...(nodes ? ['NODE'] : []), 'OPERATION', 'SIZE', 'LATENCY', 'BYTES', 'RESULT', 'REASON']];
   for (const c of results) {
     for (const o of c.operations) {
       rows.push([
         c.target,
+        ...(nodes ? [c.node ?? '-'] : []),
         o.operation,
         o.size,
         o.durationSeconds === undefined ? '-' : `${(o.durationSeconds * 1000).toFixed(2)}ms`,
@@ -33,8 +37,10 @@ function formatTable(results: CycleResult[]): string {
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
-  const summary = results.map((c) => `${c.target}: ${c.success ? 'success' : 'FAILURE'} in ${(c.durationSeconds * 1000).toFixed(0)}ms, leftovers ${c.leftovers}${
+  // LATENCY and BYTES right-aligned
+  const numeric = new Set(nodes ? [4, 5] : [3, 4]);
+  const lines = rows.map((r) => r.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const summary = results.map((c) => `${c.target}${c.node === undefined ? '' : ` ${c.node}`}: ${c.success ? 'success' : 'FAILURE'} in ${(c.durationSeconds * 1000).toFixed(0)}ms, leftovers ${c.leftovers}${
     c.internalError === undefined ? '' : `; internal error (a bug in s3prober): ${scrubSecrets(c.internalError)}`}`);
   return `${lines.join('\n')}\n\n${summary.join('\n')}\n`;
 }

@@ -17,6 +17,7 @@ import { TargetRunner } from '../probes/target-runner.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createApp } from '../server/app.js';
+import { wireViewKey } from '../server/wire-view.js';
 import type { TargetStatus } from '../server/status-page.js';
 import { VERSION } from '../version.js';
 import { startWireHalf, type WireHalf } from './wire.js';
@@ -89,16 +90,20 @@ export class ProberRuntime {
       // after the turn that ends the request: the tracer's join and metrics then stay out of the
       // operation's measured duration
       onTrace: (t: RequestTrace) => setImmediate(() => this.wire.tracer.observe(t)),
-      onCertificate: (target, d) => recorder.onCertificate(target, d),
+      onCertificate: (target, d, node) => recorder.onCertificate(target, d, node),
+      onNodes: (target, count) => recorder.onNodes(target, count),
+      onDiscoveryFailure: (target) => recorder.onDiscoveryFailure(target),
+      onNodeGone: (target, node) => {
+        const log = (e: unknown) => this.opts.logger.error({ target, node, bug: e }, 'removing a forgotten node\'s series failed');
+        recorder.removeNode(target, node).catch(log);
+        this.wire.recorder.removeNode(target, node).catch(log);
+      },
     };
     const runners = config.targets.map((t) => {
       const r = new TargetRunner(t, this.opts.logger, observer);
+      // Same target across a reload: keep what it still has to clean up and its last results.
       const prev = previous.find((p) => p.target.name === t.name);
-      if (prev) {
-        // Same target across a reload: keep what it still has to clean up and its last result.
-        for (const l of prev.leftovers.list()) r.leftovers.add(l);
-        r.lastResult = prev.lastResult;
-      }
+      if (prev) r.adopt(prev);
       return r;
     });
     const scheduler = new Scheduler({
@@ -111,9 +116,10 @@ export class ProberRuntime {
         onCycle: (c) => {
           recorder.onCycle(c);
           if (c.internalError !== undefined || c.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
-          this.everReady.add(c.target);
           this.prerenderSoon();
         },
+        // ready once every target has had a round, even one whose discovery found no node
+        onRoundEnd: (t) => this.everReady.add(t),
         onSkipped: (t, why) => recorder.onCycleSkipped(t, why),
         onStart: (t, d) => recorder.onCycleStart(t, d),
       },
@@ -162,14 +168,15 @@ export class ProberRuntime {
 
   private statuses(): TargetStatus[] {
     const wire = this.wire.view.byTarget();
-    return this.current.runners.map((r) => ({
+    return this.current.runners.flatMap((r) => r.nodes.map((n) => ({
       name: r.target.name,
+      node: n.node?.label,
       endpoint: redactUrl(r.target.endpoint),
       bucketMode: r.target.bucket.mode,
-      last: r.lastResult,
+      last: n.lastResult,
       running: r.busy,
-      wire: wire[r.target.name],
-    }));
+      wire: wire[wireViewKey(r.target.name, n.node?.label)],
+    })));
   }
 
   /** Re-reads the config file; resolves with an error message when the old config was kept. */

@@ -88,5 +88,15 @@ export function createFamilies(registry: Registry, targetLabels: string[]) {
       help: 'Configured targets (value 1).',
       labelNames: [...L, 'endpoint', 'region', 'bucket_mode'], registers,
     }),
+    targetNodes: new Gauge({
+      name: N.targetNodes,
+      help: 'Targets that probe every node behind their endpoint: addresses found (state="found") and probed (state="probed", at most maxNodes).',
+      labelNames: [...L, 'state'], registers,
+    }),
+    discoveryFailures: new Counter({
+      name: N.discoveryFailures,
+      help: 'Node discoveries that failed (DNS error or timeout); the nodes last seen are still probed.',
+      labelNames: L, registers,
+    }),
   };
 }

@@ -7,30 +7,50 @@ import { SKIP_REASONS, type CycleResult, type OperationResult, type SkipReason }
 import { OUTCOMES, type Operation } from '../results/operations.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { createFamilies, type ProberFamilies } from './families.js';
+import { removeSeries } from './remove-series.js';
 
 type Labels = Record<string, string>;
 
 export class MetricsRecorder {
   readonly registry = new Registry();
   readonly families: ProberFamilies;
+  /** Labels of each target (key: target) and each node of one (key: target, node). */
   private readonly base = new Map<string, Labels>();
+  private readonly targets = new Map<string, TargetConfig>();
+  private readonly extra: string[];
 
   /** operationsOf: the operations a target's cycle runs (their counters start at 0). */
   constructor(config: Config, private readonly operationsOf: (t: TargetConfig) => readonly Operation[]) {
-    const extra = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
-    // Every target-scoped family starts with target, then the union of the targets' extra labels.
-    this.families = createFamilies(this.registry, ['target', ...extra]);
-    for (const t of config.targets) this.addTarget(t, extra);
+    this.extra = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
+    // Every target-scoped family starts with target, then node where some target probes its nodes
+    // (its series only: the others' have no node label), then the union of the extra labels.
+    const node = config.targets.some((t) => t.nodes !== undefined) ? ['node'] : [];
+    this.families = createFamilies(this.registry, ['target', ...node, ...this.extra]);
+    for (const t of config.targets) this.addTarget(t);
   }
 
-  private addTarget(t: TargetConfig, extra: string[]): void {
-    const labels: Labels = { target: t.name };
-    for (const k of extra) labels[k] = t.labels[k] ?? '';
+  private addTarget(t: TargetConfig): void {
+    this.targets.set(t.name, t);
+    const labels = this.labelsFor(t, undefined);
     this.base.set(t.name, labels);
     const f = this.families;
     f.targetInfo.set({ ...labels, endpoint: redactUrl(t.endpoint), region: t.region, bucket_mode: t.bucket.mode }, 1);
-    f.leftovers.set(labels, 0);
     for (const reason of SKIP_REASONS) f.cyclesSkipped.inc({ ...labels, reason }, 0);
+    if (t.nodes === undefined) this.addAddress(t, labels);
+    else if (t.nodes === 'discover') f.discoveryFailures.inc(labels, 0);
+  }
+
+  private labelsFor(t: TargetConfig, node: string | undefined): Labels {
+    const labels: Labels = { target: t.name };
+    if (node !== undefined) labels.node = node;
+    for (const k of this.extra) labels[k] = t.labels[k] ?? '';
+    return labels;
+  }
+
+  /** The series of one address a target is probed at (its endpoint, or a node), from zero. */
+  private addAddress(t: TargetConfig, labels: Labels): void {
+    const f = this.families;
+    f.leftovers.set(labels, 0);
     for (const outcome of ['success', 'failure']) f.cyclesTotal.inc({ ...labels, outcome }, 0);
     // Counters exist from the start so that rate() and increase() see the first failure.
     for (const operation of this.operationsOf(t)) {
@@ -38,15 +58,39 @@ export class MetricsRecorder {
     }
   }
 
-  labelsOf(target: string): Labels {
-    const l = this.base.get(target);
-    if (!l) throw new Error(`unknown target ${target}`);
+  /** A target's labels, or one node's (created with its series on first sight). */
+  labelsOf(target: string, node?: string): Labels {
+    const key = node === undefined ? target : `${target}\u0000${node}`;
+    let l = this.base.get(key);
+    if (l) return l;
+    const t = this.targets.get(target);
+    if (!t || node === undefined) throw new Error(`unknown target ${target}`);
+    l = this.labelsFor(t, node);
+    this.base.set(key, l);
+    this.addAddress(t, l);
     return l;
+  }
+
+  /** Per-node targets, each cycle: addresses found and probed. */
+  onNodes(target: string, count: { found: number; probed: number }): void {
+    const labels = this.labelsOf(target);
+    this.families.targetNodes.set({ ...labels, state: 'found' }, count.found);
+    this.families.targetNodes.set({ ...labels, state: 'probed' }, count.probed);
+  }
+
+  onDiscoveryFailure(target: string): void {
+    this.families.discoveryFailures.inc(this.labelsOf(target));
+  }
+
+  /** A node forgotten after its grace: its series go. */
+  async removeNode(target: string, node: string): Promise<void> {
+    this.base.delete(`${target}\u0000${node}`);
+    await removeSeries(this.registry, (l) => l.target === target && l.node === node);
   }
 
   onOperation(r: OperationResult): void {
     const f = this.families;
-    const base = this.labelsOf(r.target);
+    const base = this.labelsOf(r.target, r.node);
     const op = { ...base, operation: r.operation };
     f.opTotal.inc({ ...op, outcome: r.outcome });
     for (const t of r.traces) this.countBytes(op, t);
@@ -75,7 +119,7 @@ export class MetricsRecorder {
 
   onCycle(c: CycleResult): void {
     const f = this.families;
-    const base = this.labelsOf(c.target);
+    const base = this.labelsOf(c.target, c.node);
     f.leftovers.set(base, c.leftovers);
     if (c.aborted) return; // shutdown: not a verdict on the target
     f.cycleDuration.observe(base, c.durationSeconds);
@@ -92,7 +136,7 @@ export class MetricsRecorder {
     this.families.cycleStartDelay.observe(this.labelsOf(target), Math.max(0, delaySeconds));
   }
 
-  onCertificate(target: string, notAfter: Date): void {
-    this.families.certExpiry.set(this.labelsOf(target), notAfter.getTime() / 1000);
+  onCertificate(target: string, notAfter: Date, node?: string): void {
+    this.families.certExpiry.set(this.labelsOf(target, node), notAfter.getTime() / 1000);
   }
 }

@@ -22,7 +22,9 @@ export interface TracerState {
 /** Kernel-side counters are read when Prometheus scrapes: the state gives running totals. */
 export function createWireFamilies(registry: Registry, tracer: TracerState) {
   const registers = [registry];
-  const op = ['target', 'operation'];
+  // node only on the series of targets that probe their nodes (others leave it out)
+  const T = ['target', 'node'];
+  const op = [...T, 'operation'];
   // counters fed from kernel totals: add what is new since the last scrape
   let seen: KernelCounters = { events: 0, dropped: 0 };
   const syncKernel = (): void => {
@@ -42,29 +44,29 @@ export function createWireFamilies(registry: Registry, tracer: TracerState) {
       name: N.wirePhase,
       help: 'Wire phases from the kernel, all operations together: connect (SYN -> established), tls (handshake bytes), request (request bytes out), server (last request byte -> first response byte), transfer (first -> last response byte). Only measured phases are observed; connect and tls on new connections only.',
       // per target, not per operation: 4-5 phases x operations was the largest family
-      labelNames: ['target', 'phase'], buckets: WIRE_BUCKETS, registers,
+      labelNames: [...T, 'phase'], buckets: WIRE_BUCKETS, registers,
     }),
     clientOverhead: new Histogram({
       name: N.clientOverhead,
       help: 'Client duration minus the wire duration and the connect and TLS phases: time spent in the client (event loop, SDK, parsing).',
       // per target: the client's own cost hardly depends on the operation, and per operation it
       // was 150 series a target (the per-operation split is client minus wire duration)
-      labelNames: ['target'], buckets: WIRE_BUCKETS, registers,
+      labelNames: T, buckets: WIRE_BUCKETS, registers,
     }),
     tcpRtt: new Histogram({
       name: N.tcpRtt,
       help: 'TCP round-trip time per request: source="handshake" (SYN -> SYN-ACK, new connections without retransmits) or "min" (the socket\'s windowed minimum RTT; srtt is inflated by delayed ACKs).',
-      labelNames: ['target', 'source'], buckets: RTT_BUCKETS, registers,
+      labelNames: [...T, 'source'], buckets: RTT_BUCKETS, registers,
     }),
     tcpRetransmits: new Counter({
       name: N.tcpRetransmits,
       help: 'TCP retransmits (SYNs included) on the sockets of probe requests.',
-      labelNames: ['target'], registers,
+      labelNames: T, registers,
     }),
     wireBytes: new Counter({
       name: N.wireBytes,
       help: 'TCP payload bytes of probe requests as the kernel moved them (TLS records included).',
-      labelNames: ['target', 'direction'], registers,
+      labelNames: [...T, 'direction'], registers,
     }),
     ebpfUp: new Gauge({
       name: N.ebpfUp,
@@ -94,7 +96,7 @@ export function createWireFamilies(registry: Registry, tracer: TracerState) {
     mismatches: new Counter({
       name: N.mismatches,
       help: 'Requests whose S3 operation read from the wire (request line) differs from the client\'s operation.',
-      labelNames: ['target', 'operation', 'wire_operation'], registers,
+      labelNames: [...T, 'operation', 'wire_operation'], registers,
     }),
   };
   return families;

@@ -2,6 +2,7 @@
 // observed: they would mix two populations, as the client-side families avoid too.
 import type { Registry } from 'prom-client';
 import { isMismatch, type UnmatchedSide, type WireResult, type WireSink } from '../results/wire.js';
+import { removeSeries } from './remove-series.js';
 import { createWireFamilies, type TracerState, type WireFamilies } from './wire-families.js';
 
 export class WireRecorder implements WireSink {
@@ -9,18 +10,19 @@ export class WireRecorder implements WireSink {
   /** Targets whose retransmit series exists: it is created with the target's first request. */
   private readonly seenTargets = new Set<string>();
 
-  constructor(registry: Registry, tracer: TracerState) {
+  constructor(private readonly registry: Registry, tracer: TracerState) {
     this.families = createWireFamilies(registry, tracer);
   }
 
   onWire({ trace, wire: w }: WireResult): void {
     const f = this.families;
-    const target = { target: trace.target };
+    const target = trace.node === undefined ? { target: trace.target } : { target: trace.target, node: trace.node };
     f.wireBytes.inc({ ...target, direction: 'sent' }, w.bytesSent);
     f.wireBytes.inc({ ...target, direction: 'received' }, w.bytesReceived);
-    if (w.retransmits || !this.seenTargets.has(trace.target)) {
+    const seen = `${trace.target}\u0000${trace.node ?? ''}`;
+    if (w.retransmits || !this.seenTargets.has(seen)) {
       f.tcpRetransmits.inc(target, w.retransmits);
-      this.seenTargets.add(trace.target);
+      this.seenTargets.add(seen);
     }
     if (w.handshakeRttSeconds !== undefined) f.tcpRtt.observe({ ...target, source: 'handshake' }, w.handshakeRttSeconds);
     if (w.minRttSeconds !== undefined) f.tcpRtt.observe({ ...target, source: 'min' }, w.minRttSeconds);
@@ -35,5 +37,11 @@ export class WireRecorder implements WireSink {
 
   onUnmatched(side: UnmatchedSide, count: number): void {
     this.families.unmatched.inc({ side }, count);
+  }
+
+  /** A node forgotten after its grace: its series go. */
+  async removeNode(target: string, node: string): Promise<void> {
+    this.seenTargets.delete(`${target}\u0000${node}`);
+    await removeSeries(this.registry, (l) => l.target === target && l.node === node);
   }
 }

@@ -23,6 +23,7 @@ export interface CreatedState {
 
 export interface CleanupOptions {
   target: string;
+  node?: string | undefined;
   client: TargetClient;
   timeoutMs: number;
   leftovers: LeftoverStore;
@@ -32,8 +33,8 @@ export interface CleanupOptions {
 
 /** Runs requests that are not measurements (cleanup, sweeps) in a scope that says so: the wire
  *  tracer still claims their exchanges, nothing is recorded as an operation. */
-export function housekeeping<T>(target: string, observer: CycleObserver | undefined, fn: () => Promise<T>): Promise<T> {
-  return withRequestScope({ target, operation: 'housekeeping', traces: [], measured: false, onTrace: observer?.onTrace?.bind(observer) }, fn);
+export function housekeeping<T>(target: string, observer: CycleObserver | undefined, fn: () => Promise<T>, node?: string): Promise<T> {
+  return withRequestScope({ target, node, operation: 'housekeeping', traces: [], measured: false, onTrace: observer?.onTrace?.bind(observer) }, fn);
 }
 
 /** For removals: a missing key, upload or bucket is already gone. */
@@ -47,7 +48,7 @@ export class CycleCleanup {
   /** One unmeasured removal with its own deadline; false when it failed. */
   private async attempt(fn: (signal: AbortSignal) => Promise<unknown>): Promise<boolean> {
     try {
-      await housekeeping(this.opts.target, this.opts.observer, () => fn(AbortSignal.timeout(this.opts.timeoutMs)));
+      await housekeeping(this.opts.target, this.opts.observer, () => fn(AbortSignal.timeout(this.opts.timeoutMs)), this.opts.node);
       return true;
     } catch {
       return false;
@@ -80,7 +81,7 @@ export class CycleCleanup {
         this.opts.client.s3.send(new DeleteBucketCommand({ Bucket: s.bucket }), { abortSignal: signal }).catch(goneIfNotFound)));
       if (!gone) leftovers.add({ bucket: s.bucket });
     }
-    if (leftovers.size) this.opts.logger.warn({ target: this.opts.target, leftovers: leftovers.size }, 'objects or buckets could not be removed; retrying next cycle');
+    if (leftovers.size) this.opts.logger.warn({ target: this.opts.target, node: this.opts.node, leftovers: leftovers.size }, 'objects or buckets could not be removed; retrying next cycle');
   }
 
   /** Removes what earlier cycles could not, before creating anything new. */

@@ -26,6 +26,8 @@ import { makePayload, type Payload } from './payload.js';
 
 export interface CycleOptions {
   target: TargetConfig;
+  /** The node the client is pinned to (address:port), when the target probes its nodes. */
+  node?: string | undefined;
   client: TargetClient;
   leftovers: LeftoverStore;
   logger: Logger;
@@ -54,7 +56,7 @@ class Cycle {
     const bucket = t.bucket.mode === 'fixed' ? t.bucket.name : ephemeralBucketName(t.bucket.prefix, t.name, this.id);
     this.created = { bucket, mayExist: new Set(), openUploads: new Map(), bucketMayExist: false };
     this.prefix = cycleKeyPrefix(t.keyPrefix, t.name, this.id);
-    const common = { target: t.name, timeoutMs: t.timeout, logger: opts.logger, observer: opts.observer };
+    const common = { target: t.name, node: opts.node, timeoutMs: t.timeout, logger: opts.logger, observer: opts.observer };
     this.measurer = new OperationMeasurer({ ...common, signal: opts.signal });
     this.cleanup = new CycleCleanup({ ...common, client: opts.client, leftovers: opts.leftovers });
   }
@@ -93,6 +95,7 @@ class Cycle {
     const aborted = this.measurer.shutdown;
     return {
       target: this.target.name,
+      ...(this.opts.node === undefined ? {} : { node: this.opts.node }),
       cycleId: this.id,
       startedAt,
       durationSeconds: secondsBetween(t0, nowNs()),

@@ -24,6 +24,7 @@ const NEVER_SENT: ReadonlySet<FailureReason> = new Set(['dns', 'connection_refus
 
 export interface MeasureOptions {
   target: string;
+  node?: string | undefined;
   /** Deadline of each operation. */
   timeoutMs: number;
   logger: Logger;
@@ -47,7 +48,7 @@ export class OperationMeasurer {
       this.skip(operation, size, this.shutdown ? 'shutdown' : blockedBy!);
       return FAILED;
     }
-    const { target, timeoutMs, observer } = this.opts;
+    const { target, node, timeoutMs, observer } = this.opts;
     // One controller for the deadline and shutdown. Not AbortSignal.any(): on Node 20 it leaves a
     // WeakRef per call on the long-lived shutdown signal (the soak found it growing per operation).
     const abort = new AbortController();
@@ -70,10 +71,11 @@ export class OperationMeasurer {
     const traces: RequestTrace[] = [];
     const scope = {
       target,
+      node,
       operation,
       traces,
       onTrace: observer?.onTrace?.bind(observer),
-      onCertificate: (d: Date) => observer?.onCertificate?.(target, d),
+      onCertificate: (d: Date) => observer?.onCertificate?.(target, d, node),
     };
     const startedAt = Date.now();
     const t0 = nowNs();
@@ -94,7 +96,7 @@ export class OperationMeasurer {
         reason: f.reason, errorCode: f.code, httpStatus: f.httpStatus, requestId: f.requestId, message: f.message,
       });
       this.opts.logger[f.reason === 'internal' ? 'error' : 'warn'](
-        { target, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds, bug: f.reason === 'internal' ? err : undefined },
+        { target, node, operation, reason: f.reason, code: f.code, httpStatus: f.httpStatus, requestId: f.requestId, size: size || undefined, durationSeconds, bug: f.reason === 'internal' ? err : undefined },
         `${operation} failed: ${f.message}`,
       );
       const refused = f.httpStatus !== undefined && f.httpStatus >= 400 && f.httpStatus < 500;
@@ -118,6 +120,7 @@ export class OperationMeasurer {
   }
 
   private record(r: OperationResult): void {
+    if (this.opts.node !== undefined) r.node = this.opts.node;
     this.results.push(r);
     this.opts.observer?.onOperation?.(r);
   }

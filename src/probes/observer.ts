@@ -5,5 +5,11 @@ import type { RequestTrace } from '../results/request-trace.js';
 export interface CycleObserver {
   onOperation?(r: OperationResult): void;
   onTrace?(t: RequestTrace): void;
-  onCertificate?(target: string, notAfter: Date): void;
+  onCertificate?(target: string, notAfter: Date, node?: string): void;
+  /** Per-node targets, each cycle: addresses found and probed. */
+  onNodes?(target: string, count: { found: number; probed: number }): void;
+  /** Per-node targets: discovery failed this cycle (the nodes last seen are probed). */
+  onDiscoveryFailure?(target: string, error: string): void;
+  /** Per-node targets: a node not discovered for longer than nodeGrace, forgotten. */
+  onNodeGone?(target: string, node: string): void;
 }

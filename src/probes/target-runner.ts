@@ -1,88 +1,145 @@
-// The long-lived state of one target: its client, its leftovers and whether a cycle is running.
+// The long-lived state of one target: the start-up sweep, and the addresses it is probed at — its
+// endpoint, or every node behind it (discovered or listed), each with a NodeRunner of its own.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { nodeLabel } from '../config/nodes.js';
 import type { TargetConfig } from '../config/schema.js';
 import type { CycleResult } from '../results/cycle.js';
-import { createTargetClient, type TargetClient } from '../s3/client.js';
 import { errorMessage } from './classify.js';
 import { housekeeping } from './cleanup.js';
-import { runCycle } from './cycle.js';
-import { LeftoverStore } from './leftovers.js';
+import { discoverNodes } from './discovery.js';
+import { NodeRunner } from './node-runner.js';
 import type { CycleObserver } from './observer.js';
 import { sweep } from './sweep.js';
 
+interface KnownNode {
+  runner: NodeRunner;
+  /** When discovery last returned it (epoch ms). */
+  seenAt: number;
+}
+
 export class TargetRunner {
-  readonly leftovers = new LeftoverStore();
-  private readonly client: TargetClient;
-  private running: Promise<CycleResult> | undefined;
-  lastResult: CycleResult | undefined;
-  /** Before its first cycle a runner removes what an earlier run (e.g. killed mid-cycle) left. */
+  private running: Promise<CycleResult[]> | undefined;
+  /** Before its first cycle a target removes what an earlier run (e.g. killed mid-cycle) left. */
   private swept = false;
+  /** The endpoint's runner, or one per node (by label). */
+  private readonly runners = new Map<string, KnownNode>();
 
   constructor(
     readonly target: TargetConfig,
     private readonly logger: Logger,
     private readonly observer: CycleObserver,
   ) {
-    this.client = createTargetClient(target);
+    if (target.nodes === undefined) this.runners.set('', { runner: new NodeRunner(target, undefined, logger, observer), seenAt: 0 });
   }
 
   get busy(): boolean {
     return this.running !== undefined;
   }
 
-  /** Runs one cycle; callers must check `busy` first (cycles of one target never overlap). Never
-   *  rejects otherwise: a bug that escapes the cycle still ends as a failed, counted cycle. */
-  async runCycle(signal?: AbortSignal): Promise<CycleResult> {
+  /** Every address's runner, the endpoint's or the nodes' (sorted by node). */
+  get nodes(): NodeRunner[] {
+    return [...this.runners.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([, k]) => k.runner);
+  }
+
+  /** One cycle per address; node cycles start spread over spreadMs. Callers check `busy` first (a
+   *  target's cycles never overlap). Never rejects otherwise: a bug ends as failed, counted cycles. */
+  async runCycle(signal?: AbortSignal, spreadMs = 0): Promise<CycleResult[]> {
     if (this.running !== undefined) throw new Error(`cycle of ${this.target.name} already running`);
-    const startedAt = Date.now();
-    this.running = this.sweepOnce().then(() => runCycle({
-      target: this.target,
-      client: this.client,
-      leftovers: this.leftovers,
-      logger: this.logger,
-      observer: this.observer,
-      signal,
-    })).catch((err: unknown) => this.crashed(err, startedAt));
+    this.running = this.run(signal, spreadMs);
     try {
-      const r = await this.running;
-      this.lastResult = r;
-      return r;
+      return await this.running;
     } finally {
       this.running = undefined;
     }
   }
 
-  private crashed(err: unknown, startedAt: number): CycleResult {
-    this.logger.error({ target: this.target.name, bug: err }, 'cycle crashed');
-    return {
-      target: this.target.name, cycleId: '', startedAt, durationSeconds: (Date.now() - startedAt) / 1000,
-      success: false, operations: [], leftovers: this.leftovers.size, aborted: false,
-      internalError: errorMessage(err),
-    };
+  private async run(signal: AbortSignal | undefined, spreadMs: number): Promise<CycleResult[]> {
+    const runners = await this.probed();
+    // through a node when there are nodes: the endpoint's name may only resolve for the resolver
+    await this.sweepOnce(runners[0]);
+    return Promise.all(runners.map(async (r, i) => {
+      const delay = runners.length > 1 ? (spreadMs * i) / runners.length : 0;
+      if (delay > 0) await sleep(delay, undefined, { signal }).catch(() => undefined);
+      return r.runCycle(signal);
+    }));
   }
 
-  private async sweepOnce(): Promise<void> {
+  /** The runners to probe this cycle: the endpoint's, or the nodes found now. A discovery that
+   *  fails keeps the nodes last seen; nodes not found for longer than nodeGrace are forgotten. */
+  private async probed(): Promise<NodeRunner[]> {
+    const t = this.target;
+    if (t.nodes === undefined) return this.nodes;
+    const d = await discoverNodes(t);
+    const now = Date.now();
+    if (d.error !== undefined) {
+      this.logger.warn({ target: t.name, nodes: this.runners.size }, `node discovery failed, probing the nodes last seen: ${d.error}`);
+      this.observer.onDiscoveryFailure?.(t.name, d.error);
+      return this.nodes;
+    }
+    const probed: NodeRunner[] = [];
+    for (const address of d.nodes) {
+      const label = nodeLabel(address);
+      let known = this.runners.get(label);
+      if (known === undefined) {
+        known = { runner: new NodeRunner(t, { address, label }, this.logger, this.observer), seenAt: now };
+        this.runners.set(label, known);
+        this.logger.info({ target: t.name, node: label }, 'node found');
+      }
+      known.seenAt = now;
+      probed.push(known.runner);
+    }
+    for (const [label, known] of this.runners) {
+      if (now - known.seenAt <= t.nodeGrace) continue;
+      this.runners.delete(label);
+      known.runner.destroy();
+      this.logger.info({ target: t.name, node: label }, 'node gone from discovery for longer than nodeGrace: forgotten');
+      this.observer.onNodeGone?.(t.name, label);
+    }
+    this.observer.onNodes?.(t.name, { found: d.found, probed: probed.length });
+    return probed;
+  }
+
+  /** Any address of the target will do: its names are the target's, whatever node made them. */
+  private async sweepOnce(through: NodeRunner | undefined): Promise<void> {
     if (this.swept) return;
     this.swept = true;
-    const r = await housekeeping(this.target.name, this.observer, () =>
-      sweep(this.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.target.timeout }));
-    if (r.buckets.length || r.keys || r.uploads) {
-      this.logger.info({ target: this.target.name, buckets: r.buckets.length, keys: r.keys, uploads: r.uploads }, 'removed what an earlier run left behind');
-    }
-    for (const note of r.notes) this.logger.info({ target: this.target.name }, `start-up sweep: ${note}`);
-    // what is left is retried by every cycle and counted in s3prober_leftover_objects
-    for (const l of r.remaining) this.leftovers.add(l);
-    if (r.errors.length) {
-      this.logger.warn({ target: this.target.name, left: r.remaining.length, errors: r.errors.slice(0, 5) }, 'could not remove everything an earlier run left behind; retrying every cycle');
+    const runner = through ?? new NodeRunner(this.target, undefined, this.logger, this.observer);
+    try {
+      const r = await housekeeping(this.target.name, this.observer, () =>
+        sweep(runner.client.s3, this.target, { olderThanMs: 0, timeoutMs: this.target.timeout }));
+      if (r.buckets.length || r.keys || r.uploads) {
+        this.logger.info({ target: this.target.name, buckets: r.buckets.length, keys: r.keys, uploads: r.uploads }, 'removed what an earlier run left behind');
+      }
+      for (const note of r.notes) this.logger.info({ target: this.target.name }, `start-up sweep: ${note}`);
+      // what is left is retried by every cycle and counted in s3prober_leftover_objects
+      for (const l of r.remaining) runner.leftovers.add(l);
+      if (r.errors.length) {
+        this.logger.warn({ target: this.target.name, left: r.remaining.length, errors: r.errors.slice(0, 5) }, 'could not remove everything an earlier run left behind; retrying every cycle');
+      }
+    } catch (err) {
+      this.logger.error({ target: this.target.name, bug: err }, `start-up sweep crashed: ${errorMessage(err)}`);
+    } finally {
+      if (!through) runner.destroy();
     }
   }
 
-  /** Resolves once the in-flight cycle (if any) has finished its cleanup. */
+  /** Takes over what the same target of an earlier config still has to clean up, and its last results. */
+  adopt(previous: TargetRunner): void {
+    for (const [label, old] of previous.runners) {
+      const mine = this.runners.get(label)?.runner ?? this.nodes[0];
+      if (!mine) continue;
+      for (const l of old.runner.leftovers.list()) mine.leftovers.add(l);
+      if (this.runners.has(label)) mine.lastResult = old.runner.lastResult;
+    }
+  }
+
+  /** Resolves once the in-flight cycles (if any) have finished their cleanup. */
   async idle(): Promise<void> {
     await this.running?.catch(() => undefined);
   }
 
   destroy(): void {
-    this.client.destroy();
+    for (const k of this.runners.values()) k.runner.destroy();
   }
 }

@@ -4,6 +4,8 @@ import type { RequestTrace } from './request-trace.js';
 
 export interface OperationResult {
   target: string;
+  /** The node behind the endpoint (address:port) when the target probes its nodes one by one. */
+  node?: string;
   operation: Operation;
   outcome: Outcome;
   /** Size class of the object involved ("4KiB"), empty when the operation has none. */
@@ -29,6 +31,8 @@ export interface OperationResult {
 
 export interface CycleResult {
   target: string;
+  /** The node behind the endpoint (address:port) when the target probes its nodes one by one. */
+  node?: string;
   cycleId: string;
   startedAt: number;
   durationSeconds: number;

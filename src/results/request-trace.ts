@@ -4,6 +4,8 @@
 // bpf_ktime_get_ns() are the same clock).
 export interface RequestTrace {
   target: string;
+  /** The node behind the endpoint (address:port) when the target probes its nodes one by one. */
+  node?: string;
   operation: string;
   method: string;
   /** Local TCP port of the socket that carried the request (undefined if no socket was assigned). */

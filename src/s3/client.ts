@@ -5,6 +5,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { NodeAddress } from '../config/nodes.js';
 import type { TargetConfig } from '../config/schema.js';
 import { markRequestStart, requestSignal, withRequestSignal } from './instrument.js';
 
@@ -43,10 +44,34 @@ export interface TargetClient {
   destroy(): void;
 }
 
-export function createTargetClient(target: TargetConfig): TargetClient {
+/** Agents whose connections go to one node's address while everything above TCP keeps the
+ *  endpoint's identity: the Host header and SigV4 come from the endpoint URL, and TLS keeps the
+ *  endpoint's name as SNI and verifies the certificate against it (servername), never the IP. */
+class NodeHttpAgent extends http.Agent {
+  constructor(private readonly node: NodeAddress, opts: http.AgentOptions) {
+    super(opts);
+  }
+  override createConnection(...[options, cb]: Parameters<http.Agent['createConnection']>): ReturnType<http.Agent['createConnection']> {
+    return super.createConnection({ ...options, host: this.node.host, port: this.node.port }, cb);
+  }
+}
+
+class NodeHttpsAgent extends https.Agent {
+  constructor(private readonly node: NodeAddress, private readonly serverName: string, opts: https.AgentOptions) {
+    super(opts);
+  }
+  override createConnection(...[options, cb]: Parameters<https.Agent['createConnection']>): ReturnType<https.Agent['createConnection']> {
+    const o = options as https.RequestOptions & { servername?: string };
+    return super.createConnection({ ...o, host: this.node.host, port: this.node.port, servername: o.servername || this.serverName } as typeof options, cb);
+  }
+}
+
+/** node: connect to this address instead of the endpoint's (per-node probing). */
+export function createTargetClient(target: TargetConfig, node?: NodeAddress): TargetClient {
   const agentOpts = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 32, maxFreeSockets: 8, scheduling: 'lifo' as const };
-  const httpAgent = new http.Agent(agentOpts);
-  const httpsAgent = new https.Agent({
+  const endpointHost = new URL(target.endpoint).hostname.replace(/^\[|\]$/g, '');
+  const httpAgent = node ? new NodeHttpAgent(node, agentOpts) : new http.Agent(agentOpts);
+  const tlsOpts: https.AgentOptions = {
     ...agentOpts,
     // No TLS session resumption: each cycle's first request does a full handshake, which is the
     // cold start worth timing, and shows the certificate the endpoint serves now (a resumed
@@ -55,7 +80,8 @@ export function createTargetClient(target: TargetConfig): TargetClient {
     ca: target.tls.caFile ? readFileSync(target.tls.caFile) : undefined,
     rejectUnauthorized: !target.tls.insecureSkipVerify,
     servername: target.tls.serverName,
-  });
+  };
+  const httpsAgent = node ? new NodeHttpsAgent(node, target.tls.serverName ?? endpointHost, tlsOpts) : new https.Agent(tlsOpts);
   const credentials = 'accessKeyId' in target.credentials
     ? {
         accessKeyId: target.credentials.accessKeyId,

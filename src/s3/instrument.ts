@@ -11,6 +11,7 @@ import type { RequestTrace } from '../results/request-trace.js';
 
 export interface RequestScope {
   target: string;
+  node?: string | undefined;
   operation: string;
   /** Every request attempt made in this scope, in order. */
   traces: RequestTrace[];
@@ -74,6 +75,7 @@ function onRequestStart({ request }: { request: ClientRequest }): void {
   if (!scope) return;
   const trace: RequestTrace = {
     target: scope.target,
+    ...(scope.node === undefined ? {} : { node: scope.node }),
     operation: scope.operation,
     method: request.method,
     protocol: request.protocol === 'https:' ? 'https:' : 'http:',

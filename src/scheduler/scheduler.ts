@@ -15,13 +15,16 @@ export interface ScheduledRunner {
   readonly target: { readonly name: string };
   /** A cycle is running. */
   readonly busy: boolean;
-  runCycle(signal?: AbortSignal): Promise<CycleResult>;
+  /** One cycle per address of the target (its endpoint, or each node, started over spreadMs). */
+  runCycle(signal?: AbortSignal, spreadMs?: number): Promise<CycleResult[]>;
   /** Resolves once the in-flight cycle (if any) has finished its cleanup. */
   idle(): Promise<void>;
 }
 
 export interface SchedulerHooks {
   onCycle(r: CycleResult): void;
+  /** A target's round ended: its cycles reported (none when it had no address to probe). */
+  onRoundEnd?(target: string): void;
   onSkipped(target: string, reason: SkipReason): void;
   /** How late the cycle started compared with its planned time, in seconds. */
   onStart(target: string, delaySeconds: number): void;
@@ -117,7 +120,10 @@ export class Scheduler {
     }
     this.opts.hooks.onStart(name, (Date.now() - plannedMs) / 1000);
     try {
-      this.opts.hooks.onCycle(await runner.runCycle(this.abort.signal));
+      // a target's nodes share its part of the spread window
+      const spreadMs = (this.intervalMs() * this.opts.spread) / Math.max(1, this.opts.runners.length);
+      for (const r of await runner.runCycle(this.abort.signal, spreadMs)) this.opts.hooks.onCycle(r);
+      this.opts.hooks.onRoundEnd?.(name);
     } catch (err) {
       // A cycle reports failures in its result; reaching here is a bug, never a reason to die.
       this.opts.logger.error({ target: name, bug: err }, 'cycle crashed');

@@ -9,6 +9,8 @@ export type WireView = Record<string, OperationWireStatus | undefined>;
 
 export interface TargetStatus {
   name: string;
+  /** The node behind the endpoint this row is about (per-node targets). */
+  node?: string | undefined;
   endpoint: string;
   bucketMode: string;
   last?: CycleResult;
@@ -31,7 +33,7 @@ function wireTable(wire: WireView | undefined): string {
 export function renderStatusPage(targets: TargetStatus[], tracerUp: boolean, version: string): string {
   const sections = targets.map((t) => {
     const last = t.last;
-    const head = `<h2>${escapeHtml(t.name)}</h2><p>${escapeHtml(t.endpoint)} &middot; bucket mode ${escapeHtml(t.bucketMode)} &middot; ${
+    const head = `<h2>${escapeHtml(t.name)}${t.node === undefined ? '' : ` &middot; node ${escapeHtml(t.node)}`}</h2><p>${escapeHtml(t.endpoint)} &middot; bucket mode ${escapeHtml(t.bucketMode)} &middot; ${
       last
         ? `last cycle ${escapeHtml(new Date(last.startedAt).toISOString())}: <b class="${last.success ? 'ok' : 'bad'}">${last.success ? 'success' : 'failure'}</b> in ${ms(last.durationSeconds)}, leftovers ${last.leftovers}${
           last.internalError === undefined ? '' : ` &middot; <b class="bad">internal error</b> (a bug in s3prober, logged): ${escapeHtml(scrubSecrets(last.internalError))}`}`

@@ -18,6 +18,12 @@ export interface OperationWireStatus {
   at: string;
 }
 
+/** The view's key of a target, or of one node of it. */
+export function wireViewKey(target: string, node: string | undefined): string {
+  return node === undefined ? target : `${target} ${node}`;
+}
+
+/** By wireViewKey, then by operation. */
 export type WireByTarget = Record<string, Record<string, OperationWireStatus>>;
 
 interface Entry {
@@ -31,7 +37,8 @@ export class WireView {
 
   /** Per request: keeps a reference only, the status page builds its view when asked. */
   record({ trace, wire: w }: WireResult): void {
-    const { target, operation } = trace;
+    const target = wireViewKey(trace.target, trace.node);
+    const { operation } = trace;
     if (trace.error !== undefined) return;
     if (w.wireSeconds === undefined || w.clientSeconds === undefined) return;
     let perTarget = this.data.get(target);

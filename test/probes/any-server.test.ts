@@ -82,10 +82,10 @@ describe('any S3 server', () => {
     const log = pino({ level: 'info' }, { write: (l: string) => { if (JSON.parse(l).level >= 40) warnings.push(l); } });
     const runner = new TargetRunner(target, log, {});
     try {
-      const r = await runner.runCycle();
-      assert.equal(r.success, true, JSON.stringify(failures(r)));
+      const [r] = await runner.runCycle();
+      assert.equal(r!.success, true, JSON.stringify(failures(r!)));
       assert.deepEqual(warnings, []);
-      assert.equal(runner.leftovers.size, 0);
+      assert.equal(runner.nodes[0]!.leftovers.size, 0);
     } finally {
       runner.destroy();
       proxy.setFault(null);
@@ -143,13 +143,13 @@ describe('any S3 server', () => {
     proxy.setFault({ kind: 'status', status: 500, code: 'InternalError', match: { operation: 'DeleteObject', path: `/${bucket}/` } });
     const runner = new TargetRunner(target, logger, {});
     try {
-      const r = await runner.runCycle();
-      assert.equal(r.success, true, JSON.stringify(failures(r)));
+      const [r] = await runner.runCycle();
+      assert.equal(r!.success, true, JSON.stringify(failures(r!)));
       // the leftover bucket and its key are known, retried, and counted
-      assert.equal(r.leftovers, 2);
+      assert.equal(r!.leftovers, 2);
       proxy.setFault(null);
-      const again = await runner.runCycle();
-      assert.equal(again.leftovers, 0);
+      const [again] = await runner.runCycle();
+      assert.equal(again!.leftovers, 0);
     } finally {
       runner.destroy();
       proxy.setFault(null);
@@ -188,11 +188,11 @@ describe('any S3 server', () => {
     const target = { ...testTarget({ name: 'crash', objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'any-crash' } } }), objectSizes: [4096, 3 * 1024 ** 3] };
     const runner = new TargetRunner(target, logger, {});
     try {
-      const r = await runner.runCycle();
-      assert.equal(r.success, false);
-      assert.match(r.internalError ?? '', /./);
-      assert.deepEqual(failures(r), ['CreateMultipartUpload:internal'], 'counted against the step it hit: 3 GiB goes up as multipart');
-      assert.equal(r.leftovers, 0);
+      const [r] = await runner.runCycle();
+      assert.equal(r!.success, false);
+      assert.match(r!.internalError ?? '', /./);
+      assert.deepEqual(failures(r!), ['CreateMultipartUpload:internal'], 'counted against the step it hit: 3 GiB goes up as multipart');
+      assert.equal(r!.leftovers, 0);
     } finally {
       runner.destroy();
     }

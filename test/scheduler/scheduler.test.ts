@@ -38,11 +38,11 @@ test('every second, two targets: one slow (skips slots, no overlap), one healthy
   for (const r of runners) {
     const orig = r.runCycle.bind(r);
     const name = r.target.name;
-    r.runCycle = async (signal) => {
+    r.runCycle = async (signal, spreadMs) => {
       const run: Run = { planned: planned[name]!, from: Date.now() };
       runs[name]!.push(run);
       try {
-        return await orig(signal);
+        return await orig(signal, spreadMs);
       } finally {
         run.to = Date.now();
       }
@@ -113,7 +113,7 @@ function timedRunner(name: string, cycleMs: number) {
     get busy() {
       return running !== undefined;
     },
-    async runCycle(signal?: AbortSignal): Promise<CycleResult> {
+    async runCycle(signal?: AbortSignal): Promise<CycleResult[]> {
       const startedAt = Date.now();
       starts.push(startedAt);
       running = sleep(cycleMs, undefined, { signal }).then(
@@ -121,7 +121,7 @@ function timedRunner(name: string, cycleMs: number) {
         () => ({ target: name, cycleId: String(startedAt), startedAt, durationSeconds: (Date.now() - startedAt) / 1000, success: false, operations: [], leftovers: 0, aborted: true }),
       );
       try {
-        return await running;
+        return [await running];
       } finally {
         running = undefined;
       }
