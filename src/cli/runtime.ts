@@ -168,15 +168,12 @@ export class ProberRuntime {
 
   private statuses(): TargetStatus[] {
     const wire = this.wire.view.byTarget();
-    return this.current.runners.flatMap((r) => r.nodes.map((n) => ({
-      name: r.target.name,
-      node: n.node?.label,
-      endpoint: redactUrl(r.target.endpoint),
-      bucketMode: r.target.bucket.mode,
-      last: n.lastResult,
-      running: r.busy,
-      wire: wire[wireViewKey(r.target.name, n.node?.label)],
-    })));
+    return this.current.runners.flatMap((r) => {
+      const common = { name: r.target.name, endpoint: redactUrl(r.target.endpoint), bucketMode: r.target.bucket.mode, running: r.busy };
+      // a per-node target before discovery found a node still shows, with nothing to say yet
+      if (!r.nodes.length) return [common];
+      return r.nodes.map((n) => ({ ...common, node: n.node?.label, last: n.lastResult, wire: wire[wireViewKey(r.target.name, n.node?.label)] }));
+    });
   }
 
   /** Re-reads the config file; resolves with an error message when the old config was kept. */
