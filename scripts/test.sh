@@ -5,7 +5,8 @@
 # Arguments narrow the run: a file runs if its path contains any argument (or matches it, for
 # arguments with glob characters), e.g. `npm test -- fault` or `npm test -- 'test/support/*'`.
 # Env: S3PROBER_TEST_ACCESS_KEY / S3PROBER_TEST_SECRET_KEY (keys of the test RGW user),
-#      S3PROBER_TEST_TIMEOUT_MS (per test, default 300000), S3PROBER_SKIP_BUILD=1.
+#      S3PROBER_TEST_TIMEOUT_MS (per test and per file, default 600000: the container file builds
+#      two images from a bare Debian in its before hook, which took over 5 minutes on a loaded 2-core machine), S3PROBER_SKIP_BUILD=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "test.sh: $*" >&2; exit 1; }
@@ -30,7 +31,7 @@ while IFS= read -r src; do
 done < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
 [ $((${#UNIT[@]} + ${#RGW_TIER[@]})) -gt 0 ] || die "no $([ $UNIT_ONLY = 1 ] && echo "unit ")test files match: ${*:-(all)}"
 
-NODE_TEST=(node --test --test-concurrency=1 --test-timeout="${S3PROBER_TEST_TIMEOUT_MS:-300000}" --test-reporter=spec)
+NODE_TEST=(node --test --test-concurrency=1 --test-timeout="${S3PROBER_TEST_TIMEOUT_MS:-600000}" --test-reporter=spec)
 unit_rc=0
 if [ ${#UNIT[@]} -gt 0 ]; then
   echo "test.sh: unit tier, no RGW and no privileges; ${#UNIT[@]} test file(s)"
