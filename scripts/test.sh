@@ -6,7 +6,7 @@
 # arguments with glob characters), e.g. `npm test -- fault` or `npm test -- 'test/support/*'`.
 # Env: S3PROBER_TEST_ACCESS_KEY / S3PROBER_TEST_SECRET_KEY (keys of the test RGW user),
 #      S3PROBER_TEST_TIMEOUT_MS (per test and per file, default 600000: the container file builds
-#      two images from a bare Debian in its before hook, which took over 5 minutes on a loaded 2-core machine), S3PROBER_SKIP_BUILD=1.
+#      two images from a bare Debian in its before hook, minutes on a loaded machine), S3PROBER_SKIP_BUILD=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "test.sh: $*" >&2; exit 1; }
