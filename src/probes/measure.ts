@@ -30,6 +30,9 @@ export interface MeasureOptions {
   observer?: CycleObserver | undefined;
   /** Shutdown: reads are cut at once, writes after a grace. */
   signal?: AbortSignal | undefined;
+  /** false: requests that are not canary operations (the durability check's); the wire tracer
+   *  claims their exchanges without measuring them, as it does for housekeeping. */
+  wireMeasured?: boolean;
 }
 
 export class OperationMeasurer {
@@ -74,6 +77,7 @@ export class OperationMeasurer {
       traces,
       onTrace: observer?.onTrace?.bind(observer),
       onCertificate: (d: Date) => observer?.onCertificate?.(target, d),
+      ...(this.opts.wireMeasured === false ? { measured: false } : {}),
     };
     const startedAt = Date.now();
     const t0 = nowNs();
