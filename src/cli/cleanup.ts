@@ -1,19 +1,33 @@
 // `s3prober cleanup`: sweep every target's own prefix; one line per target; false if anything remains.
+// `--durable` also removes every durable set, on purpose: nothing else ever does.
 import type { Config } from '../config/schema.js';
 import { createTargetClient } from '../s3/client.js';
-import { sweep } from '../probes/sweep.js';
+import { removeDurableSet, type SweepResult, sweep } from '../probes/sweep.js';
 import { scrubSecrets } from '../log/scrub.js';
 
-export async function runCleanup(config: Config, olderThanMs: number, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+export interface CleanupOptions {
+  /** Only what is at least this old (ephemeral names and keys; not the durable sets). */
+  olderThanMs: number;
+  /** Also every target's durable set (its keys; its bucket stays). */
+  durable: boolean;
+}
+
+export async function runCleanup(config: Config, o: CleanupOptions, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
   let clean = true;
+  const report = (what: string, r: SweepResult, buckets = true): void => {
+    out.write(`${what}: removed ${buckets ? `${r.buckets.length} bucket(s), ` : ''}${r.keys} key(s), ${r.uploads} upload(s)${r.errors.length ? `; ${r.errors.length} error(s), ${r.remaining.length} left` : ''}\n`);
+    for (const n of r.notes) out.write(`  note: ${scrubSecrets(n)}\n`);
+    for (const e of r.errors) out.write(`  error: ${scrubSecrets(e)}\n`);
+    if (r.errors.length || r.remaining.length) clean = false;
+  };
   for (const t of config.targets) {
     const client = createTargetClient(t);
     try {
-      const r = await sweep(client.s3, t, { olderThanMs, timeoutMs: t.timeout });
-      out.write(`${t.name}: removed ${r.buckets.length} bucket(s), ${r.keys} key(s), ${r.uploads} upload(s)${r.errors.length ? `; ${r.errors.length} error(s), ${r.remaining.length} left` : ''}\n`);
-      for (const n of r.notes) out.write(`  note: ${scrubSecrets(n)}\n`);
-      for (const e of r.errors) out.write(`  error: ${scrubSecrets(e)}\n`);
-      if (r.errors.length || r.remaining.length) clean = false;
+      const opts = { olderThanMs: o.olderThanMs, timeoutMs: t.timeout };
+      report(t.name, await sweep(client.s3, t, opts));
+      if (o.durable && t.durability) {
+        report(`${t.name} durable set (bucket ${t.durability.bucket}, kept)`, await removeDurableSet(client.s3, t, { ...opts, olderThanMs: 0 }), false);
+      }
     } finally {
       client.destroy();
     }

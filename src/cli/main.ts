@@ -139,13 +139,14 @@ program
   .description("remove what the prober left under its own prefixes (ephemeral buckets, keys), nothing else")
   .addOption(configOption('YAML config file'))
   .option('--older-than <duration>', 'only what is at least this old, e.g. 1h (default: everything)', '0s')
-  .action(async (opts: { config?: string; olderThan: string }) => {
+  .option('--durable', "also remove every target's durable set (its objects; the bucket stays), which nothing else ever touches")
+  .action(async (opts: { config?: string; olderThan: string; durable?: boolean }) => {
     const file = opts.config;
     if (!file) fail(new ConfigError('cleanup needs --config FILE (or S3PROBER_CONFIG)'));
     const olderThanMs = parseDuration(opts.olderThan);
     if (olderThanMs === undefined) fail(new ConfigError(`--older-than: expected a duration such as "1h", got ${JSON.stringify(opts.olderThan)}`));
     const config = await loadConfig(file).catch(fail);
-    process.exit((await runCleanup(config, olderThanMs)) ? 0 : 1);
+    process.exit((await runCleanup(config, { olderThanMs, durable: opts.durable === true })) ? 0 : 1);
   });
 
 program

@@ -9,6 +9,7 @@ import { parseListen, type Config } from '../config/schema.js';
 import { redactUrl } from '../config/redact.js';
 import { registerSecret } from '../log/scrub.js';
 import { prerender } from '../exposition/render.js';
+import { DurabilityRecorder } from '../metrics/durability-recorder.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
 import type { CycleObserver } from '../probes/observer.js';
@@ -85,7 +86,12 @@ export class ProberRuntime {
       }
     }
     const recorder = new MetricsRecorder(config, operationsOf);
+    const durability = new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
     const observer: CycleObserver = {
+      onDurability: (r) => {
+        durability.onDurability(r);
+        if (r.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
+      },
       onOperation: (r) => recorder.onOperation(r),
       // after the turn that ends the request: the tracer's join and metrics then stay out of the
       // operation's measured duration

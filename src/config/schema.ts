@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_GRACE_MS, MAX_NODES_LIMIT, nodesSchema, resolverSchema } from './nodes.js';
+import { bucketName } from './bucket-name.js';
+import { durabilitySchema } from './durability.js';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
 import { DURATION_UNITS_TEXT, formatBytes, parseDuration, parseSize, SIZE_UNITS_TEXT } from './units.js';
 
@@ -67,7 +69,7 @@ const bucketSchema = z.discriminatedUnion('mode', [
   }),
   z.strictObject({
     mode: z.literal('fixed'),
-    name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+    name: bucketName,
   }),
 ]);
 
@@ -131,6 +133,8 @@ const targetSchema = z.strictObject({
   resolver: resolverSchema.optional(),
   maxNodes: z.number().int().min(1).max(MAX_NODES_LIMIT).default(DEFAULT_MAX_NODES),
   nodeGrace: duration().default(DEFAULT_NODE_GRACE_MS),
+  // Objects kept for ever in a bucket of their own and re-verified a slice per cycle (opt-in).
+  durability: durabilitySchema.optional(),
 }).superRefine((t, ctx) => {
   if (t.resolver !== undefined && t.nodes !== 'discover') {
     ctx.addIssue({ code: 'custom', path: ['resolver'], message: 'a resolver is only used with `nodes: discover`' });
@@ -160,6 +164,13 @@ export const configSchema = z
     cfg.targets.forEach((t, i) => {
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name ${JSON.stringify(t.name)}` });
       seen.add(t.name);
+    });
+    // Sweeps and cleanup empty the fixed buckets' prober keys: a durable set never shares one.
+    const fixed = new Set(cfg.targets.flatMap((t) => (t.bucket.mode === 'fixed' ? [t.bucket.name] : [])));
+    cfg.targets.forEach((t, i) => {
+      if (t.durability && fixed.has(t.durability.bucket)) {
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'durability', 'bucket'], message: 'a fixed bucket of the canary (targets.*.bucket.name): the durable set needs a bucket of its own' });
+      }
     });
   })
   .transform((cfg) => ({ ...cfg, targets: cfg.targets.map((t) => ({ ...t, timeout: t.timeout ?? cfg.timeout })) }));

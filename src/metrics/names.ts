@@ -40,6 +40,14 @@ export const WIRE_METRICS = {
   mismatches: 's3prober_wire_operation_mismatches_total',
 } as const;
 
+/** Families of the durability check's results (durability-families.ts). */
+export const DURABILITY_METRICS = {
+  objects: 's3prober_durable_objects',
+  failures: 's3prober_durability_failures_total',
+  oldestObject: 's3prober_durable_oldest_object_timestamp_seconds',
+  lastFullPass: 's3prober_durable_last_full_pass_timestamp_seconds',
+} as const;
+
 /** Families that live as long as the process (process-metrics.ts), besides prom-client's own
  *  process_* and nodejs_* runtime metrics. */
 export const PROCESS_METRICS = {
@@ -51,5 +59,6 @@ export const PROCESS_METRICS = {
 
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
-  ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(PROCESS_METRICS),
+  ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),
+  ...Object.values(PROCESS_METRICS),
 ];

@@ -31,6 +31,9 @@ export interface MeasureOptions {
   observer?: CycleObserver | undefined;
   /** Shutdown: reads are cut at once, writes after a grace. */
   signal?: AbortSignal | undefined;
+  /** false: requests that are not canary operations (the durability check's); the wire tracer
+   *  claims their exchanges without measuring them, as it does for housekeeping. */
+  wireMeasured?: boolean;
 }
 
 export class OperationMeasurer {
@@ -76,6 +79,7 @@ export class OperationMeasurer {
       traces,
       onTrace: observer?.onTrace?.bind(observer),
       onCertificate: (d: Date) => observer?.onCertificate?.(target, d, node),
+      ...(this.opts.wireMeasured === false ? { measured: false } : {}),
     };
     const startedAt = Date.now();
     const t0 = nowNs();

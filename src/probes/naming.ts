@@ -34,9 +34,17 @@ export function ephemeralBucketName(prefix: string, target: string, id: string):
   return `${ownBucketPrefix(prefix, target)}${id}`;
 }
 
+const withSlash = (keyPrefix: string) => (keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`);
+
 /** Where all of a target's keys live: <keyPrefix>/<target>/ (the sweep's scope in a fixed bucket). */
 export function targetKeyPrefix(keyPrefix: string, target: string): string {
-  return `${keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`}${target}/`;
+  return `${withSlash(keyPrefix)}${target}/`;
+}
+
+/** Where a target's durable set lives: <keyPrefix>/durable/<target>/, in the set's own bucket, which
+ *  no sweep empties (durable-set.ts has the keys under it). */
+export function durableKeyPrefix(keyPrefix: string, target: string): string {
+  return `${withSlash(keyPrefix)}durable/${target}/`;
 }
 
 /** Key prefix of one cycle: <keyPrefix>/<target>/<cycle id>/ */

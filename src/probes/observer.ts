@@ -1,5 +1,7 @@
-// What a cycle tells as it goes: each operation's result, each request's trace, each certificate.
+// What a cycle tells as it goes: each operation's result, each request's trace, each certificate,
+// and the durability check's result.
 import type { OperationResult } from '../results/cycle.js';
+import type { DurabilityResult } from '../results/durability.js';
 import type { RequestTrace } from '../results/request-trace.js';
 
 export interface CycleObserver {
@@ -12,4 +14,5 @@ export interface CycleObserver {
   onDiscoveryFailure?(target: string, error: string): void;
   /** Per-node targets: a node not discovered for longer than nodeGrace, forgotten. */
   onNodeGone?(target: string, node: string): void;
+  onDurability?(r: DurabilityResult): void;
 }

@@ -12,7 +12,7 @@ import type { TargetConfig } from '../config/schema.js';
 import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
 import { classifyFailure, isNotFound } from './classify.js';
 import type { Leftover } from './leftovers.js';
-import { cycleTime, ownBucketPrefix, targetKeyPrefix } from './naming.js';
+import { cycleTime, durableKeyPrefix, ownBucketPrefix, targetKeyPrefix } from './naming.js';
 
 export interface SweepResult {
   buckets: string[];
@@ -82,7 +82,8 @@ class Sweeper {
       let token: string | undefined;
       for (let page = 1; ; page++) {
         const p = await listBucketsPage(this.s3, ownBucketPrefix(prefix, this.t.name), token, this.signal());
-        names.push(...p.names.filter((n) => pattern.test(n) && this.oldEnough(n)));
+        // never the target's durable set, even under a name like its own (config only keeps it out of fixed buckets)
+        names.push(...p.names.filter((n) => pattern.test(n) && n !== this.t.durability?.bucket && this.oldEnough(n)));
         if (p.next === undefined) break;
         if (page >= MAX_BUCKET_PAGES) throw new Error(`the listing did not end after ${page} pages`);
         token = p.next;
@@ -189,6 +190,14 @@ class Sweeper {
     }
     return clean;
   }
+}
+
+/** `cleanup --durable` only: removes the target's durable set (every key under its durable prefix,
+ *  in its durable bucket), on purpose. The bucket stays: it may be the operator's, and shared. */
+export async function removeDurableSet(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {
+  const s = new Sweeper(s3, t, o);
+  if (t.durability) await s.empty(t.durability.bucket, durableKeyPrefix(t.keyPrefix, t.name), () => true);
+  return s.res;
 }
 
 export async function sweep(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {

@@ -8,6 +8,7 @@ import type { CycleResult } from '../results/cycle.js';
 import { errorMessage } from './classify.js';
 import { housekeeping } from './cleanup.js';
 import { discoverNodes } from './discovery.js';
+import { type DurabilityProbe, durabilityProbe } from './durability.js';
 import { NodeRunner } from './node-runner.js';
 import type { CycleObserver } from './observer.js';
 import { sweep } from './sweep.js';
@@ -24,6 +25,8 @@ export class TargetRunner {
   private swept = false;
   /** The endpoint's runner, or one per node (by label). */
   private readonly runners = new Map<string, KnownNode>();
+  /** The durable set of a target whose config has one: checked once a round, through its first address. */
+  readonly durability: DurabilityProbe | undefined;
 
   constructor(
     readonly target: TargetConfig,
@@ -31,6 +34,7 @@ export class TargetRunner {
     private readonly observer: CycleObserver,
   ) {
     if (target.nodes === undefined) this.runners.set('', { runner: new NodeRunner(target, undefined, logger, observer), seenAt: 0 });
+    this.durability = durabilityProbe(target, logger);
   }
 
   get busy(): boolean {
@@ -58,11 +62,15 @@ export class TargetRunner {
     const runners = await this.probed();
     // through a node when there are nodes: the endpoint's name may only resolve for the resolver
     await this.sweepOnce(runners[0]);
-    return Promise.all(runners.map(async (r, i) => {
+    const results = await Promise.all(runners.map(async (r, i) => {
       const delay = runners.length > 1 ? (spreadMs * i) / runners.length : 0;
       if (delay > 0) await sleep(delay, undefined, { signal }).catch(() => undefined);
       return r.runCycle(signal);
     }));
+    // inside the round, so rounds never overlap; its result goes to the observer (never rejects)
+    const through = runners[0];
+    if (this.durability && through && !signal?.aborted) await this.durability.run({ client: through.client, observer: this.observer, signal });
+    return results;
   }
 
   /** The runners to probe this cycle: the endpoint's, or the nodes found now. A discovery that
@@ -126,6 +134,7 @@ export class TargetRunner {
 
   /** Takes over what the same target of an earlier config still has to clean up, and its last results. */
   adopt(previous: TargetRunner): void {
+    this.durability?.carryOver(previous.durability);
     for (const [label, old] of previous.runners) {
       const mine = this.runners.get(label)?.runner ?? this.nodes[0];
       if (!mine) continue;

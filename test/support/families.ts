@@ -2,6 +2,7 @@
 // classes (not a copied list): what rules, dashboards and docs may name.
 import { Histogram, Registry, Summary } from 'prom-client';
 import { parseConfig } from '../../src/config/load.js';
+import { DurabilityRecorder } from '../../src/metrics/durability-recorder.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { ProcessMetrics } from '../../src/metrics/process-metrics.js';
 import { WireRecorder } from '../../src/metrics/wire-recorder.js';
@@ -16,7 +17,9 @@ export function exportedFamilies(): Map<string, FamilyKind> {
   const wire = new Registry();
   new WireRecorder(wire, { up: () => false, kernel: () => undefined });
   const out = new Map<string, FamilyKind>();
-  for (const r of [new ProcessMetrics().registry, new MetricsRecorder(config, operationsOf).registry, wire]) {
+  const recorder = new MetricsRecorder(config, operationsOf);
+  new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
+  for (const r of [new ProcessMetrics().registry, recorder.registry, wire]) {
     for (const m of r.getMetricsAsArray()) {
       const name = (m as unknown as { name: string }).name;
       if (!name.startsWith('s3prober_')) continue;

@@ -1,9 +1,10 @@
-// README's metric and failure-reason tables against the one list of each: every family and every
-// reason is documented, and nothing is documented that the exporter does not have.
+// README's metric, failure-reason and durability-reason tables against the one list of each: every
+// family and every reason is documented, and nothing is documented that the exporter does not have.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ALL_METRIC_NAMES } from '../../../src/metrics/names.js';
+import { DURABILITY_REASONS } from '../../../src/results/durability.js';
 import { FAILURE_REASONS } from '../../../src/results/operations.js';
 import { repoPath } from '../../support/deploy/lib.js';
 
@@ -33,4 +34,9 @@ test('README documents every s3prober metric family, and only those', () => {
 
 test("README's failure-reason table lists every reason, and only those", () => {
   assert.deepEqual(firstCells(section('### Failure reasons')).sort(), [...FAILURE_REASONS].sort());
+});
+
+test("README's durability reasons and the failure reasons together are every durability reason", () => {
+  const documented = firstCells(section('### Durability reasons'));
+  assert.deepEqual([...new Set([...documented, ...FAILURE_REASONS])].sort(), [...DURABILITY_REASONS].sort());
 });

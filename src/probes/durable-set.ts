@@ -1,0 +1,44 @@
+// The objects of a durable set: each one's key and bytes follow from the target's key prefix, its
+// name and an index alone, so any prober on any host verifies what another wrote, with no local
+// database, and rewrites a lost one with the very bytes it had.
+import { createHash } from 'node:crypto';
+import { durableKeyPrefix } from './naming.js';
+
+/** The size of every durable object. */
+export const DURABLE_OBJECT_SIZE = 4096;
+/** How keys and bytes are derived: another derivation gets another version, a new set beside the old. */
+const FORMAT = 'v1';
+/** Indices are zero-padded in keys so that a listing's order is the indices' order. */
+const INDEX_DIGITS = 6;
+
+export class DurableSet {
+  /** <keyPrefix>/durable/<target>/v1/: every key of the set, and nothing else, is under it. */
+  readonly prefix: string;
+
+  constructor(keyPrefix: string, target: string) {
+    this.prefix = `${durableKeyPrefix(keyPrefix, target)}${FORMAT}/`;
+  }
+
+  key(index: number): string {
+    return `${this.prefix}${String(index).padStart(INDEX_DIGITS, '0')}`;
+  }
+
+  /** The index a key of this set has; undefined for any other key. */
+  index(key: string): number | undefined {
+    if (!key.startsWith(this.prefix)) return undefined;
+    const digits = key.slice(this.prefix.length);
+    return new RegExp(`^\\d{${INDEX_DIGITS}}$`).test(digits) ? Number(digits) : undefined;
+  }
+}
+
+/** The bytes of the object under `key`: SHA-256 in counter mode, seeded by the format and the key. */
+export function durableContent(key: string): Buffer {
+  const seed = createHash('sha256').update(`s3prober durable ${FORMAT}\n${key}`).digest();
+  const out = Buffer.alloc(DURABLE_OBJECT_SIZE);
+  const counter = Buffer.alloc(4);
+  for (let off = 0, block = 0; off < out.length; off += 32, block++) {
+    counter.writeUInt32BE(block);
+    createHash('sha256').update(seed).update(counter).digest().copy(out, off);
+  }
+  return out;
+}
