@@ -1,6 +1,7 @@
 // `s3prober cleanup`: sweep every target's own prefix; one line per target; false if anything remains.
 // `--durable` also removes every durable set, on purpose: nothing else ever does.
 import type { Config } from '../config/schema.js';
+import { discoverNodes } from '../probes/discovery.js';
 import { createTargetClient } from '../s3/client.js';
 import { removeDurableSet, type SweepResult, sweep } from '../probes/sweep.js';
 import { scrubSecrets } from '../log/scrub.js';
@@ -21,7 +22,9 @@ export async function runCleanup(config: Config, o: CleanupOptions, out: NodeJS.
     if (r.errors.length || r.remaining.length) clean = false;
   };
   for (const t of config.targets) {
-    const client = createTargetClient(t);
+    // a per-node target through its first node: its name may resolve only for its resolver
+    const node = t.nodes === undefined ? undefined : (await discoverNodes(t)).nodes[0];
+    const client = createTargetClient(t, node);
     try {
       const opts = { olderThanMs: o.olderThanMs, timeoutMs: t.timeout };
       report(t.name, await sweep(client.s3, t, opts));
