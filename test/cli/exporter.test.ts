@@ -24,6 +24,8 @@ describe('exporter against Ceph RGW', () => {
         targets: [
           targetYaml({ name: 'good', extra: { bucket: { mode: 'ephemeral', prefix: 'exp-good' }, labels: { region: 'local', tier: 'gold' } } }),
           targetYaml({ name: 'badkey', secret: '${BAD_SECRET}', extra: { bucket: { mode: 'ephemeral', prefix: 'exp-bad' }, labels: { region: 'local' } } }),
+          // a node target (its one node is the endpoint's address): the per-node families have samples too
+          targetYaml({ name: 'pernode', objectSizes: ['4KiB'], extra: { bucket: { mode: 'ephemeral', prefix: 'exp-node' }, nodes: 'discover' } }),
         ],
       },
       { BAD_SECRET: WRONG_SECRET },
@@ -78,6 +80,13 @@ describe('exporter against Ceph RGW', () => {
     const html = await (await fetch(`${exp.url}/`)).text();
     assert.match(html, /client vs wire/);
     assert.match(html, /<tr><td>GetObject<\/td><td>[\d.]+ ms<\/td><td>[\d.]+ ms<\/td>/);
+  });
+
+  test('a node target: its series carry the node label, the other targets\' never do', () => {
+    const node = new URL(testRgw().endpoint).host;
+    assert.equal(sample(text, 's3prober_target_nodes', { target: 'pernode', state: 'probed' }), 1);
+    assert.equal(sample(text, 's3prober_cycle_success', { target: 'pernode', node }), 1);
+    assert.doesNotMatch(text, /\{[^}]*target="(good|badkey)"[^}]*node=/);
   });
 
   test('promtool check metrics reports nothing', () => {
