@@ -28,25 +28,29 @@ test('past the pre-check, the kernel refuses an unprivileged open with EPERM and
   assert.deepEqual([r.loaded, r.opened, r.code], [true, false, 'EPERM'], JSON.stringify(r));
 });
 
-/** BPF programs, maps and links this process holds (anon inodes named bpf*). */
-function bpfFds(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
+/** BPF programs, maps and links this process holds (anon inodes named bpf*), by kind. */
+function bpfFds(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
     try {
-      return /^anon_inode:(\[)?bpf/.test(readlinkSync(`/proc/self/fd/${fd}`));
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return /^anon_inode:(\[)?bpf/.test(target) ? [target] : [];
     } catch {
-      return false;
+      return [];
     }
-  }).length;
+  });
 }
 
+const byKind = (fds: string[]) => JSON.stringify(Object.fromEntries([...new Set(fds)].map((k) => [k, fds.filter((f) => f === k).length])));
+
 test('close() detaches everything: no BPF fds left, s3prober_ebpf_up 0, the tracer is down', async () => {
-  const before = bpfFds();
+  const before = bpfFds().length;
   const t = await startTestTracer();
   assert.equal(t.tracer.up, true);
-  assert.ok(bpfFds() > before + 10, 'programs, maps and links are held while up');
+  assert.ok(bpfFds().length > before + 10, 'programs, maps and links are held while up');
   await t.tracer.close();
-  await new Promise((r) => setTimeout(r, 20)); // libuv releases the poll handle on the next turn
-  assert.equal(bpfFds(), before);
+  // libuv releases the poll handle, and with it the BPF objects, on a later turn of the loop
+  for (let turn = 0; turn < 100 && bpfFds().length !== before; turn++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(bpfFds().length, before, `still held after close: ${byKind(bpfFds())}`);
   assert.equal(t.tracer.up, false);
   assert.equal(await metricValue(t.registry, WIRE_METRICS.ebpfUp), 0);
   assert.match(await t.registry.metrics(), /s3prober_ebpf_events_total \d+/, 'scraping after close still works');
