@@ -14,6 +14,7 @@ test('stray errors are logged and counted; the exporter keeps probing', async ()
   );
   try {
     await exp.waitReady();
+    exp.proc.child.kill('SIGUSR2'); // the fixture's cue
     let text = '';
     for (let i = 0; i < 100; i++) {
       text = (await exp.metrics()).text;
