@@ -1,16 +1,25 @@
 // `s3prober cleanup`: sweep every target's own prefix; one line per target; false if anything remains.
 // `--durable` also removes every durable set, on purpose: nothing else ever does.
+import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { discoverNodes } from '../probes/discovery.js';
 import { createTargetClient } from '../s3/client.js';
 import { removeDurableSet, type SweepResult, sweep } from '../probes/sweep.js';
 import { scrubSecrets } from '../log/scrub.js';
+import { EXIT } from './exit-codes.js';
+import { fail } from './fail.js';
 
 export interface CleanupOptions {
   /** Only what is at least this old (ephemeral names and keys; not the durable sets). */
   olderThanMs: number;
   /** Also every target's durable set (its keys; its bucket stays). */
   durable: boolean;
+}
+
+/** The command: exits 0 only if nothing of the prober's is left. */
+export async function cleanupCommand(file: string, o: CleanupOptions): Promise<never> {
+  const config = await loadConfig(file).catch(fail);
+  process.exit((await runCleanup(config, o)) ? EXIT.ok : EXIT.failure);
 }
 
 export async function runCleanup(config: Config, o: CleanupOptions, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {

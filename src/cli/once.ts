@@ -3,8 +3,28 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { CycleResult } from '../results/cycle.js';
+import { createLogger } from '../log/logger.js';
 import { scrubSecrets } from '../log/scrub.js';
 import { TargetRunner } from '../probes/target-runner.js';
+import { resolveConfig } from './config-source.js';
+import { EXIT } from './exit-codes.js';
+import { fail } from './fail.js';
+
+/** The command: the embedded local RGW without --config; exits 0 only if every operation succeeded. */
+export async function onceCommand(opts: { config?: string }): Promise<never> {
+  // the table is the output: the log says only what went wrong, on stderr
+  const logger = createLogger('warn', process.stderr);
+  const { config, local } = await resolveConfig(opts.config, logger).catch(fail);
+  let ok = false;
+  try {
+    ok = await runOnce(config, logger);
+  } catch (e) {
+    await local?.stop();
+    fail(e);
+  }
+  await local?.stop();
+  process.exit(ok ? EXIT.ok : EXIT.failure);
+}
 
 export async function runOnce(config: Config, logger: Logger, out: NodeJS.WritableStream = process.stdout): Promise<boolean> {
   const runners = config.targets.map((t) => new TargetRunner(t, logger, {}));

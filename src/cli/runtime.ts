@@ -5,7 +5,8 @@ import https from 'node:https';
 import { basicAuth, type WebConfig } from '../server/web-config.js';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { parseListen, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import { LISTEN_FORMAT, parseListen } from '../config/listen.js';
 import { redactUrl } from '../config/redact.js';
 import { registerSecret } from '../log/scrub.js';
 import { prerender } from '../exposition/render.js';
@@ -135,7 +136,7 @@ export class ProberRuntime {
 
   private listen(addr: string): Promise<void> {
     const l = parseListen(addr);
-    if (!l) throw new Error(`invalid listen address ${JSON.stringify(addr)}: expected HOST:PORT`);
+    if (!l) throw new Error(`invalid listen address ${JSON.stringify(addr)}: expected ${LISTEN_FORMAT}`);
     const app = createApp({
       version: VERSION,
       registries: () => this.registries(),

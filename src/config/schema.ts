@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_GRACE_MS, MAX_NODES_LIMIT, nodesSchema, resolverSchema } from './nodes.js';
 import { bucketName } from './bucket-name.js';
 import { durabilitySchema } from './durability.js';
+import { DEFAULT_LISTEN, LISTEN_FORMAT, parseListen } from './listen.js';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
 import { DURATION_UNITS_TEXT, formatBytes, parseDuration, parseSize, SIZE_UNITS_TEXT } from './units.js';
 
@@ -41,17 +42,7 @@ const size = (min: SizeBound, max?: SizeBound) =>
 
 const largestObject = (why: string): SizeBound => ({ bytes: MAX_OBJECT_SIZE, why });
 
-const listen = z.string().refine((s) => parseListen(s) !== undefined, {
-  message: 'expected HOST:PORT, e.g. "0.0.0.0:9340", "[::1]:9340" or ":9340"',
-});
-
-export function parseListen(s: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s.trim());
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port > 65535) return undefined;
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
+const listen = z.string().refine((s) => parseListen(s) !== undefined, { message: `expected ${LISTEN_FORMAT}` });
 
 const staticCredentials = z.strictObject({
   accessKeyId: z.string().min(1, 'accessKeyId must not be empty'),
@@ -146,7 +137,7 @@ const targetSchema = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    listen: listen.default('0.0.0.0:9340'),
+    listen: listen.default(DEFAULT_LISTEN),
     schedule: z
       .string()
       .refine((s) => cron.validate(s), { message: 'not a valid cron expression (5 or 6 fields, seconds first when 6)' })

@@ -69,7 +69,6 @@ export async function startLocalRgw(opts: { port?: number; monPort?: number; env
   const endpoint = `http://127.0.0.1:${port}`;
   const config = parseConfig(
     [
-      'listen: 0.0.0.0:9340',
       'targets:',
       '  - name: local-rgw',
       `    endpoint: ${endpoint}`,

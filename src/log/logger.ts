@@ -1,4 +1,5 @@
 // Structured JSON logs. Secrets are redacted by path and scrubbed from free text as a second line of defence.
+import { inspect } from 'node:util';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { scrubSecrets } from './scrub.js';
 
@@ -32,7 +33,9 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
         },
         // a bug of s3prober's own: its stack is what a bug report needs
         bug: (e: unknown) => {
-          const s = pino.stdSerializers.err(e as Error);
+          // anything may be thrown or rejected with, not only Errors
+          if (!(e instanceof Error)) return { type: typeof e, message: scrubSecrets(inspect(e)) };
+          const s = pino.stdSerializers.err(e);
           return { type: s.type, message: scrubSecrets(s.message), stack: scrubSecrets(s.stack ?? '') };
         },
       },

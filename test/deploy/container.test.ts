@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DEFAULT_LISTEN, DEFAULT_PORT } from '../../src/config/listen.js';
 import { ltsNode } from '../support/lts-node.js';
 import { freePort, testRgw } from '../support/rgw.js';
 import { repoPath, run, runOk, waitFor } from '../support/deploy/lib.js';
@@ -143,18 +144,18 @@ function runContainer(name: string, image: string, opts: { caps: boolean; port: 
   });
 }
 
-test('image: non-root uid 10001, HEALTHCHECK on /-/healthy, port 9340, no build toolchain', () => {
+test('image: non-root uid 10001, HEALTHCHECK on /-/healthy, the default port, no build toolchain', () => {
   const [image] = JSON.parse(podman(['image', 'inspect', IMAGE]).stdout) as {
     Config: { User: string; ExposedPorts: Record<string, unknown>; Cmd: string[] };
     Healthcheck: { Test: string[] };
   }[];
   const cfg = { ...image!.Config, Healthcheck: image!.Healthcheck };
   assert.equal(cfg.User, '10001:10001');
-  assert.ok('9340/tcp' in cfg.ExposedPorts);
+  assert.deepEqual(Object.keys(cfg.ExposedPorts), [`${DEFAULT_PORT}/tcp`]);
   assert.match(cfg.Healthcheck.Test.join(' '), /S3PROBER_HEALTH_URL/);
-  assert.deepEqual(cfg.Cmd, ['run', '--listen', '0.0.0.0:9340']);
+  assert.deepEqual(cfg.Cmd, ['run', '--listen', DEFAULT_LISTEN]);
   const env = podman(['run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'echo $S3PROBER_HEALTH_URL; id -u; command -v clang gcc make || true']).stdout;
-  assert.equal(env.trim(), 'http://127.0.0.1:9340/-/healthy\n10001');
+  assert.equal(env.trim(), `http://127.0.0.1:${DEFAULT_PORT}/-/healthy\n10001`);
   const version = podman(['run', '--rm', '--entrypoint', 'node', IMAGE, '--version']).stdout.trim();
   assert.match(version, new RegExp(`^v${IMAGE_NODE}\\.`), 'the Node line of the default BASE_IMAGE');
   // The tracer addon is in the image built with BTF, absent from the one built without.
@@ -198,13 +199,13 @@ test('the image built without BTF runs with the tracer off even when given the c
   assert.match(text, /^s3prober_ebpf_up 0$/m);
 });
 
-test('default command listens on 0.0.0.0:9340: reachable through a published port', async () => {
+test('default command listens on the default address: reachable through a published port', async () => {
   const port = await freePort();
   const name = 's3prober-ci-published';
   podmanRaw(['rm', '-f', name]);
   started.push(name);
   // The target is unreachable from the bridge network; only the HTTP side matters here.
-  podman(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:9340`, '-e', 'S3_SECRET_KEY=x',
+  podman(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:${DEFAULT_PORT}`, '-e', 'S3_SECRET_KEY=x',
     '-v', `${configFile}:/etc/s3prober/config.yaml:ro`, IMAGE]);
   const body = await waitFor('/-/healthy through the published port', async () => {
     const r = await fetch(`http://127.0.0.1:${port}/-/healthy`);

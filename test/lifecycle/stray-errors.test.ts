@@ -14,6 +14,7 @@ test('stray errors are logged and counted; the exporter keeps probing', async ()
   );
   try {
     await exp.waitReady();
+    exp.proc.child.kill('SIGUSR2'); // the fixture's cue
     let text = '';
     for (let i = 0; i < 100; i++) {
       text = (await exp.metrics()).text;
@@ -25,9 +26,13 @@ test('stray errors are logged and counted; the exporter keeps probing', async ()
     const before = sample(text, 's3prober_cycles_total', { target: 'stray', outcome: 'success' })!;
     await sleep(2500);
     assert.ok(sample((await exp.metrics()).text, 's3prober_cycles_total', { target: 'stray', outcome: 'success' })! > before, 'still probing');
-    const logs = exp.proc.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string; err?: { message: string } });
-    assert.ok(logs.some((l) => l.level === 'error' && l.msg === 'unhandled promise rejection' && l.err?.message === 'stray rejection from a test fixture'));
-    assert.ok(logs.some((l) => l.level === 'error' && l.msg === 'uncaught exception' && l.err?.message === 'stray exception from a test fixture'));
+    // logged as bugs: with the stack a bug report needs
+    const logs = exp.proc.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string; bug?: { message: string; stack: string } });
+    const bug = (msg: string) => logs.find((l) => l.level === 'error' && l.msg === msg)?.bug;
+    assert.equal(bug('unhandled promise rejection')?.message, 'stray rejection from a test fixture');
+    assert.match(bug('unhandled promise rejection')!.stack, /fixtures\/stray-errors\.js:\d+/);
+    assert.equal(bug('uncaught exception')?.message, 'stray exception from a test fixture');
+    assert.match(bug('uncaught exception')!.stack, /fixtures\/stray-errors\.js:\d+/);
   } finally {
     const r = await exp.stop();
     assert.equal(r.code, 0);

@@ -97,7 +97,7 @@ variable "ami_ssm_parameter" {
 variable "scrape_port" {
   description = "Port s3prober serves /metrics on."
   type        = number
-  default     = 9340
+  default     = 10340
 }
 
 variable "scrape_cidrs" {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_LISTEN } from '../../../src/config/listen.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { parseDuration, parseSize } from '../../../src/config/units.js';
 import { runProc } from '../../support/proc.js';
@@ -12,7 +13,7 @@ import { configError, minimal } from './parse.js';
 
 test('a minimal config gets every documented default', () => {
   const c = parseConfig(minimal(), { SECRET: 'x'.repeat(20) });
-  assert.equal(c.listen, '0.0.0.0:9340');
+  assert.equal(c.listen, DEFAULT_LISTEN);
   assert.equal(c.schedule, '*/30 * * * * *');
   assert.equal(c.timeout, 10_000);
   const t = c.targets[0]!;

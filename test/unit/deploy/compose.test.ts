@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { DEFAULT_PORT } from '../../../src/config/listen.js';
 import { repoPath, run, runOk } from '../../support/deploy/lib.js';
 
 interface Service {
@@ -37,7 +38,7 @@ test('docker-compose config -q validates the stack', () => {
   // The validator is strict enough to fail on a wrong type (guards against a check that cannot fail).
   const tmp = mkdtempSync(join(tmpdir(), 's3prober-compose-'));
   try {
-    writeFileSync(join(tmp, 'compose.yaml'), readFileSync(composeFile, 'utf8').replace('- "9340:9340"', '9340'));
+    writeFileSync(join(tmp, 'compose.yaml'), readFileSync(composeFile, 'utf8').replace(`- "${DEFAULT_PORT}:${DEFAULT_PORT}"`, String(DEFAULT_PORT)));
     assert.notEqual(run('docker-compose', ['-f', join(tmp, 'compose.yaml'), 'config', '-q'], { env: composeEnv }).code, 0);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -53,7 +54,7 @@ test('the stack has s3prober, a local S3 server, Prometheus, Alertmanager and Gr
   const p = services.s3prober!;
   assert.ok(existsSync(join(p.build!.context, p.build!.dockerfile)), 'the Dockerfile it builds');
   assert.deepEqual(p.cap_add?.sort(), ['BPF', 'PERFMON']);
-  assert.ok(p.ports?.some((x) => x.target === 9340));
+  assert.ok(p.ports?.some((x) => x.target === DEFAULT_PORT), 'the port s3prober listens on by default');
 });
 
 test('Prometheus in the stack loads the project rules and scrapes s3prober, alerting Alertmanager', () => {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { DEFAULT_PORT } from '../../../src/config/listen.js';
 import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from '../../support/deploy/lib.js';
 
 interface Rule {
@@ -34,9 +35,14 @@ test('promtool test rules: every alert unit test passes', () => {
   assert.match(r.stdout + r.stderr, /SUCCESS/);
 });
 
-test('promtool check config accepts the compose and example scrape configs', () => {
-  runOk('promtool', ['check', 'config', 'prometheus.yml'], { cwd: promDir });
-  runOk('promtool', ['check', 'config', 'scrape-config.example.yml'], { cwd: promDir });
+test('promtool check config accepts the compose and example scrape configs; they scrape the default port', () => {
+  for (const f of ['prometheus.yml', 'scrape-config.example.yml']) {
+    runOk('promtool', ['check', 'config', f], { cwd: promDir });
+    const cfg = parse(readFileSync(repoPath('deploy', 'prometheus', f), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const targets = cfg.scrape_configs.find((j) => j.job_name === 's3prober')!.static_configs.flatMap((c) => c.targets);
+    assert.ok(targets.length > 0, f);
+    for (const t of targets) assert.ok(t.endsWith(`:${DEFAULT_PORT}`), `${f}: ${t} is not on s3prober's default port`);
+  }
 });
 
 test('alerts follow the mixin conventions', () => {

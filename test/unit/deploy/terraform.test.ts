@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
+import { DEFAULT_LISTEN, DEFAULT_PORT } from '../../../src/config/listen.js';
 import { OPERATIONS } from '../../../src/results/operations.js';
 import { hclfmtPath, repoPath, repoRoot, run, runOk } from '../../support/deploy/lib.js';
 
@@ -210,6 +211,8 @@ test('network: the scrape port is the only ingress, from the given CIDRs only', 
   // The variable refuses the whole internet.
   const v = blocks(files, 'variable').scrape_cidrs![0]!;
   assert.ok(JSON.stringify(v.validation).includes('0.0.0.0/0'));
+  // The port s3prober listens on unless told otherwise.
+  assert.equal(blocks(files, 'variable').scrape_port![0]!.default, DEFAULT_PORT);
 });
 
 test('container: non-root, only CAP_BPF and CAP_PERFMON added, config and secrets from SSM', async () => {
@@ -263,6 +266,7 @@ test('the example config renders to a configuration s3prober accepts', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /prefix: s3prober-canary/);
     assert.match(r.stdout, /keyPrefix: s3prober\//);
+    assert.match(r.stdout, new RegExp(`^listen: ${DEFAULT_LISTEN}$`, 'm'));
     assert.doesNotMatch(r.stdout, /example-secret/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { EXIT } from '../../../src/cli/exit-codes.js';
+import { DEFAULT_LISTEN, DEFAULT_PORT } from '../../../src/config/listen.js';
 import { ALL_METRIC_NAMES } from '../../../src/metrics/names.js';
 import { DURABILITY_REASONS } from '../../../src/results/durability.js';
 import { FAILURE_REASONS } from '../../../src/results/operations.js';
@@ -39,4 +41,17 @@ test("README's failure-reason table lists every reason, and only those", () => {
 test("README's durability reasons and the failure reasons together are every durability reason", () => {
   const documented = firstCells(section('### Durability reasons'));
   assert.deepEqual([...new Set([...documented, ...FAILURE_REASONS])].sort(), [...DURABILITY_REASONS].sort());
+});
+
+test("README's exit codes are the CLI's, each once", () => {
+  const codes = section('## Commands').split('\n').flatMap((l) => /^\| (\d+) \|/.exec(l)?.[1] ?? []).map(Number);
+  assert.deepEqual(codes, [...new Set(Object.values(EXIT))].sort());
+});
+
+test('README spells the default port as src/config/listen.ts has it, wherever it gives one', () => {
+  assert.ok(section('### Default port').includes(`\`${DEFAULT_LISTEN}\``));
+  const ports = [...readme.matchAll(/(?:localhost|0\.0\.0\.0|s3prober ):?(\d{4,5})\b|-p (\d{4,5}):\d/g)].map((m) => Number(m[1] ?? m[2]));
+  assert.ok(ports.length >= 5, String(ports));
+  const others = new Set([3000]); // Grafana's, in the compose stack
+  for (const p of ports) assert.ok(p === DEFAULT_PORT || others.has(p), `README spells port ${p}`);
 });
