@@ -27,7 +27,8 @@ export class TargetRunner {
   private readonly runners = new Map<string, KnownNode>();
   /** The nodes the last successful discovery chose: probed again while discovery fails. */
   private lastProbed: NodeRunner[] = [];
-  /** The durable set of a target whose config has one: checked once a round, through its first address. */
+  /** The durable set of a target whose config has one: checked once a round, through
+   *  a node whose cycle of the round succeeded (the first address when none did). */
   readonly durability: DurabilityProbe | undefined;
 
   constructor(

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ALL_METRIC_NAMES } from '../../../src/metrics/names.js';
+import { ALL_METRIC_NAMES, TARGET_LEVEL_METRICS } from '../../../src/metrics/names.js';
 import { DURABILITY_REASONS } from '../../../src/results/durability.js';
 import { FAILURE_REASONS } from '../../../src/results/operations.js';
 import { repoPath } from '../../support/deploy/lib.js';
@@ -39,4 +39,11 @@ test("README's failure-reason table lists every reason, and only those", () => {
 test("README's durability reasons and the failure reasons together are every durability reason", () => {
   const documented = firstCells(section('### Durability reasons'));
   assert.deepEqual([...new Set([...documented, ...FAILURE_REASONS])].sort(), [...DURABILITY_REASONS].sort());
+});
+
+test("README names the families of a per-node target that carry no node label: the one list", () => {
+  const nodes = section('### Every node behind an endpoint');
+  const bullet = nodes.slice(nodes.indexOf('- The families of the target as a whole carry no `node`'));
+  const listed = [...bullet.slice(0, bullet.indexOf('\n- ')).matchAll(/`(s3prober_[a-z_]+)`/g)].map((m) => m[1]!);
+  assert.deepEqual([...listed].sort(), [...TARGET_LEVEL_METRICS].sort());
 });
