@@ -4,57 +4,26 @@
 // durable set) are not failed by it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ALL_METRIC_NAMES, DURABILITY_METRICS, PROBER_METRICS as M, TARGET_LEVEL_METRICS } from '../../src/metrics/names.js';
+import { DURABILITY_METRICS, PROBER_METRICS as M } from '../../src/metrics/names.js';
 import { sample, startExporter, type Exporter } from '../support/exporter.js';
 import type { Fault } from '../support/fault-proxy.js';
-import { startNodeProxies } from '../support/nodes.js';
+import { nextCycles, nodeLabelsByFamily, nodeSeries, startNodeProxies } from '../support/nodes.js';
 import { testRgw } from '../support/rgw.js';
 import { targetYaml } from '../support/targets.js';
 
 const TARGET = 'gw';
 const SLOW_MS = 2000;
 
-/** Every sample line of the target's series of node (or of no node, for undefined). */
-function seriesOf(text: string, name: string, node: string): { line: string; value: number }[] {
-  return text.split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(`target="${TARGET}"`) && l.includes(`node="${node}"`))
-    .map((line) => ({ line, value: Number(line.slice(line.lastIndexOf(' ') + 1)) }));
-}
-
-function cyclesOf(text: string, node: string): number {
-  return seriesOf(text, M.cyclesTotal, node).reduce((n, s) => n + s.value, 0);
-}
-
-/** The family a sample line belongs to (histogram and summary lines carry suffixes). */
-function familyOf(line: string): string | undefined {
-  const series = line.slice(0, line.search(/[{ ]/));
-  return [...ALL_METRIC_NAMES].sort((a, b) => b.length - a.length).find((f) => series === f || series.startsWith(`${f}_`));
-}
-
-/** Waits until every node has finished `more` more cycles (so one whole cycle ran after a change). */
-async function nextCycles(exp: Exporter, nodes: string[], more = 2): Promise<string> {
-  const start = (await exp.metrics()).text;
-  const want = nodes.map((n) => cyclesOf(start, n) + more);
-  const end = Date.now() + 90_000;
-  for (;;) {
-    const { text } = await exp.metrics();
-    if (nodes.every((n, i) => cyclesOf(text, n) >= want[i]!)) return text;
-    assert.ok(Date.now() < end, `nodes did not finish ${more} more cycles:\n${exp.proc.output().slice(-3000)}`);
-    await sleep(200);
-  }
-}
-
 /** A good node: its last cycle and every operation green, no failure counted ever. */
 function assertGreen(text: string, node: string, phase: string): void {
   assert.equal(sample(text, M.cycleSuccess, { target: TARGET, node }), 1, `${phase}: ${node}'s cycle`);
-  const ops = seriesOf(text, M.opSuccess, node);
+  const ops = nodeSeries(text, M.opSuccess, TARGET, node);
   assert.ok(ops.length >= 8, `${phase}: ${node} has its operations`);
   for (const s of ops) assert.equal(s.value, 1, `${phase}: ${s.line}`);
   for (const op of ['CreateBucket', 'ListBuckets', 'DeleteBucket']) {
     assert.equal(sample(text, M.opSuccess, { target: TARGET, node, operation: op }), 1, `${phase}: ${node} ${op}`);
   }
-  assert.deepEqual(seriesOf(text, M.opFailures, node), [], `${phase}: ${node} counted no failure`);
+  assert.deepEqual(nodeSeries(text, M.opFailures, TARGET, node), [], `${phase}: ${node} counted no failure`);
 }
 
 /** The durable set, checked once a round through the target: never failed by the bad node. */
@@ -83,19 +52,13 @@ test('three nodes, one throttling, resetting, then slow: only its own series sho
       })],
     });
     await exp.waitReady(60_000);
-    let text = await nextCycles(exp, nodes.labels, 1);
+    let text = await nextCycles(exp, TARGET, nodes.labels, 1);
     for (const n of nodes.labels) assertGreen(text, n, 'no fault');
     assert.equal(sample(text, M.targetNodes, { target: TARGET, state: 'found' }), 3);
     assert.equal(sample(text, M.targetNodes, { target: TARGET, state: 'probed' }), 3);
 
     // a family of the target as a whole never carries node; every other family of it does
-    const families = new Map<string, boolean>();
-    for (const l of text.split('\n').filter((l) => l.includes(`target="${TARGET}"`))) {
-      const f = familyOf(l);
-      if (f) families.set(f, (families.get(f) ?? false) || l.includes('node="'));
-    }
-    for (const [f, withNode] of families) assert.equal(withNode, !TARGET_LEVEL_METRICS.includes(f), `${f}: node label ${withNode}`);
-    // (discovery failures are a discovering target's; the durable families come after a full pass)
+    const families = nodeLabelsByFamily(text, TARGET);
     for (const f of [M.targetInfo, M.targetNodes, M.cyclesSkipped, M.cycleStartDelay, M.cycleSuccess, M.opDuration]) {
       assert.ok(families.has(f), `${f} exported for the target`);
     }
@@ -107,7 +70,7 @@ test('three nodes, one throttling, resetting, then slow: only its own series sho
           assert.equal(sample(t, M.cycleSuccess, { target: TARGET, node: bad }), 0);
           assert.equal(sample(t, M.opSuccess, { target: TARGET, node: bad, operation: 'CreateBucket' }), 0);
           assert.ok(sample(t, M.opFailures, { target: TARGET, node: bad, operation: 'CreateBucket', reason: 'throttled' })! >= 1);
-          assert.deepEqual([...new Set(seriesOf(t, M.opFailures, bad).map((s) => /reason="([^"]+)"/.exec(s.line)![1]))], ['throttled']);
+          assert.deepEqual([...new Set(nodeSeries(t, M.opFailures, TARGET, bad).map((s) => /reason="([^"]+)"/.exec(s.line)![1]))], ['throttled']);
         },
       },
       {
@@ -133,7 +96,7 @@ test('three nodes, one throttling, resetting, then slow: only its own series sho
     ];
     for (const phase of phases) {
       badProxy.setFault(phase.fault);
-      text = await nextCycles(exp, nodes.labels);
+      text = await nextCycles(exp, TARGET, nodes.labels);
       assert.ok(badProxy.stats.faulted > 0, `${phase.name}: the fault hit`);
       phase.check(text);
       for (const n of good) assertGreen(text, n, phase.name);
@@ -142,9 +105,9 @@ test('three nodes, one throttling, resetting, then slow: only its own series sho
     }
 
     badProxy.setFault(null);
-    text = await nextCycles(exp, nodes.labels);
+    text = await nextCycles(exp, TARGET, nodes.labels);
     assert.equal(sample(text, M.cycleSuccess, { target: TARGET, node: bad }), 1, 'the node recovered');
-    for (const s of seriesOf(text, M.opSuccess, bad)) assert.equal(s.value, 1, s.line);
+    for (const s of nodeSeries(text, M.opSuccess, TARGET, bad)) assert.equal(s.value, 1, s.line);
 
     // the status page: a section per node
     const page = await (await fetch(`${exp.url}/`)).text();
