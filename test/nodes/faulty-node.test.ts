@@ -41,7 +41,7 @@ test('three nodes, one throttling, resetting, then slow: only its own series sho
   let exp: Exporter | undefined;
   try {
     exp = await startExporter({
-      schedule: '*/2 * * * * *', jitter: '0s', ebpf: { enabled: false },
+      schedule: '*/1 * * * * *', jitter: '0s', ebpf: { enabled: false },
       targets: [targetYaml({
         name: TARGET, endpoint: `http://s3.nodes.invalid:${nodes.port}`, objectSizes: ['4KiB'],
         extra: {
