@@ -57,6 +57,15 @@ export const PROCESS_METRICS = {
   internalErrors: 's3prober_internal_errors_total',
 } as const;
 
+/** Families of a target as a whole, never of one of its nodes: they carry `target` and never
+ *  `node`, also for targets that probe their nodes (the schedule runs a target's round, discovery
+ *  and the durable set are the target's). Every other family with `target` carries `node` on a
+ *  per-node target's series. */
+export const TARGET_LEVEL_METRICS: readonly string[] = [
+  PROBER_METRICS.targetInfo, PROBER_METRICS.cyclesSkipped, PROBER_METRICS.cycleStartDelay,
+  PROBER_METRICS.targetNodes, PROBER_METRICS.discoveryFailures, ...Object.values(DURABILITY_METRICS),
+];
+
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),

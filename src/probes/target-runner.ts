@@ -25,7 +25,10 @@ export class TargetRunner {
   private swept = false;
   /** The endpoint's runner, or one per node (by label). */
   private readonly runners = new Map<string, KnownNode>();
-  /** The durable set of a target whose config has one: checked once a round, through its first address. */
+  /** The nodes the last successful discovery chose: probed again while discovery fails. */
+  private lastProbed: NodeRunner[] = [];
+  /** The durable set of a target whose config has one: checked once a round, through
+   *  a node whose cycle of the round succeeded (the first address when none did). */
   readonly durability: DurabilityProbe | undefined;
 
   constructor(
@@ -67,8 +70,9 @@ export class TargetRunner {
       if (delay > 0) await sleep(delay, undefined, { signal }).catch(() => undefined);
       return r.runCycle(signal);
     }));
-    // inside the round, so rounds never overlap; its result goes to the observer (never rejects)
-    const through = runners[0];
+    // inside the round, so rounds never overlap; its result goes to the observer (never rejects).
+    // Through a node whose cycle just succeeded: one bad node must not fail the target's own checks.
+    const through = runners[results.findIndex((r) => r.success)] ?? runners[0];
     if (this.durability && through && !signal?.aborted) await this.durability.run({ client: through.client, observer: this.observer, signal });
     return results;
   }
@@ -81,9 +85,10 @@ export class TargetRunner {
     const d = await discoverNodes(t);
     const now = Date.now();
     if (d.error !== undefined) {
-      this.logger.warn({ target: t.name, nodes: this.runners.size }, `node discovery failed, probing the nodes last seen: ${d.error}`);
+      this.logger.warn({ target: t.name, nodes: this.lastProbed.length }, `node discovery failed, probing the nodes last seen: ${d.error}`);
       this.observer.onDiscoveryFailure?.(t.name, d.error);
-      return this.nodes;
+      // not every node still known: those gone from DNS (kept for their grace) stay unprobed
+      return this.lastProbed;
     }
     const probed: NodeRunner[] = [];
     for (const address of d.nodes) {
@@ -105,6 +110,7 @@ export class TargetRunner {
       this.observer.onNodeGone?.(t.name, label);
     }
     this.observer.onNodes?.(t.name, { found: d.found, probed: probed.length });
+    this.lastProbed = probed;
     return probed;
   }
 

@@ -1,6 +1,7 @@
 // Test certificates made with the openssl CLI in a temp dir: a CA, a server cert it signed for
-// 127.0.0.1/localhost, a self-signed (untrusted) one and an expired one. Each bad cert has exactly
-// one defect (untrusted issuer, or dates in the past) so a test sees the failure it aims for.
+// 127.0.0.1/localhost, a self-signed (untrusted) one, an expired one, and on demand more it signs
+// for names only (issue()). Each bad cert has exactly one defect (untrusted issuer, or dates in the
+// past) so a test sees the failure it aims for.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,17 +28,20 @@ export interface TestCerts {
   untrusted: CertPair;
   /** Signed by the CA for 127.0.0.1/localhost, valid 2020-01-01 .. 2021-01-01 only. */
   expired: CertPair;
+  /** Another leaf signed by the CA, valid now, with exactly these DNS names as SANs (no IP). */
+  issue(file: string, dnsNames: string[]): Promise<CertPair>;
   /** Remove the directory. */
   cleanup(): Promise<void>;
 }
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-const LEAF_EXT = [
+const leafExt = (san: string) => [
   'basicConstraints = critical, CA:FALSE',
   'keyUsage = critical, digitalSignature, keyEncipherment',
   'extendedKeyUsage = serverAuth',
-  'subjectAltName = IP:127.0.0.1, DNS:localhost',
+  `subjectAltName = ${san}`,
 ].join('\n');
+const LEAF_EXT = leafExt('IP:127.0.0.1, DNS:localhost');
 
 export async function makeTestCerts(): Promise<TestCerts> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 's3prober-certs-'));
@@ -75,6 +79,14 @@ export async function makeTestCerts(): Promise<TestCerts> {
     });
     return {
       dir, ca: await pair('ca'), server: await pair('server'), untrusted: await pair('untrusted'), expired: await pair('expired'),
+      async issue(file, dnsNames) {
+        if (!/^[a-z0-9-]+$/.test(file) || ['ca', 'server', 'untrusted', 'expired', 'leaf'].includes(file)) throw new Error(`test certs: bad file name ${file}`);
+        await writeFile(p(`${file}.ext`), `${leafExt(dnsNames.map((n) => `DNS:${n}`).join(', '))}\n`);
+        await openssl('req', ...EC, '-keyout', `${file}.key`, '-out', `${file}.csr`, '-subj', `/CN=${dnsNames[0]}`);
+        await openssl('x509', '-req', '-in', `${file}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(Date.now()),
+          '-days', '365', '-sha256', '-extfile', `${file}.ext`, '-out', `${file}.crt`);
+        return pair(file);
+      },
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   } catch (err) {

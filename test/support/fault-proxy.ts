@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultS3ErrorCode, s3ErrorXml, s3Operation } from './s3-operation.js';
@@ -86,8 +87,9 @@ export interface FaultProxyStats {
   connectionFaults: number;
   /** Client connections currently open. */
   readonly openConnections: number;
-  /** The last 1000 requests in arrival order, with the fault kind applied to each (if any). */
-  log: { method: string; path: string; operation: string; fault?: Fault['kind'] }[];
+  /** The last 1000 requests in arrival order, with the fault kind applied to each (if any), the
+   *  Host header and, with TLS, the name the client sent as SNI: what identity a request kept. */
+  log: { method: string; path: string; operation: string; fault?: Fault['kind']; host?: string; sni?: string }[];
 }
 
 /** One exchange as the proxy saw it: the bench's ground truth for what the server side took, so
@@ -219,7 +221,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     stats.byOperation[info.operation] = (stats.byOperation[info.operation] ?? 0) + 1;
     const fault = pick((f) => !CONNECTION_FAULTS.has(f.kind) && matches(f.match, info));
     if (fault) stats.faulted++;
-    stats.log.push({ method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}) });
+    const sni = (req.socket as Partial<tls.TLSSocket>).servername;
+    stats.log.push({
+      method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}),
+      ...(req.headers.host ? { host: req.headers.host } : {}), ...(typeof sni === 'string' ? { sni } : {}),
+    });
     if (stats.log.length > 1000) stats.log.shift();
     handle(req, res, info, record(req, res, info, fault), fault).catch(() => { res.destroy(); });
   };
@@ -418,7 +424,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const port = (server.address() as net.AddressInfo).port;
 
   return {
-    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     stats,
     setFault(f) {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { EXIT } from '../../../src/cli/exit-codes.js';
 import { DEFAULT_LISTEN, DEFAULT_PORT } from '../../../src/config/listen.js';
-import { ALL_METRIC_NAMES } from '../../../src/metrics/names.js';
+import { ALL_METRIC_NAMES, TARGET_LEVEL_METRICS } from '../../../src/metrics/names.js';
 import { DURABILITY_REASONS } from '../../../src/results/durability.js';
 import { FAILURE_REASONS } from '../../../src/results/operations.js';
 import { repoPath } from '../../support/deploy/lib.js';
@@ -54,4 +54,11 @@ test('README spells the default port as src/config/listen.ts has it, wherever it
   assert.ok(ports.length >= 5, String(ports));
   const others = new Set([3000]); // Grafana's, in the compose stack
   for (const p of ports) assert.ok(p === DEFAULT_PORT || others.has(p), `README spells port ${p}`);
+});
+
+test("README names the families of a per-node target that carry no node label: the one list", () => {
+  const nodes = section('### Every node behind an endpoint');
+  const bullet = nodes.slice(nodes.indexOf('- The families of the target as a whole carry no `node`'));
+  const listed = [...bullet.slice(0, bullet.indexOf('\n- ')).matchAll(/`(s3prober_[a-z_]+)`/g)].map((m) => m[1]!);
+  assert.deepEqual([...listed].sort(), [...TARGET_LEVEL_METRICS].sort());
 });
