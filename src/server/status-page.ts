@@ -76,7 +76,7 @@ export function renderStatusPage(s: StatusV1): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>s3prober</title><style>
 body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;font-size:90%}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}
 caption{text-align:left;font-weight:bold}.ok{color:#1a7f37}.bad{color:#cf222e}.skip{color:#888}
-.cycle{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}figure{margin:0}
+.cycle{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}figure{margin:0;max-width:760px}
 .waterfall{font-size:11px;font-family:system-ui,sans-serif}.waterfall .tick{stroke:#eee}.waterfall .axis{fill:#666}
 .waterfall .bar{fill:#f6f8fa;stroke:#8c959f}.waterfall .bad .bar{stroke:#cf222e;stroke-width:1.5}.waterfall .name{fill:#24292f}.waterfall .bad .name,.waterfall .reason{fill:#cf222e}
 .waterfall .skip .name,.waterfall .note{fill:#888}.waterfall .val{fill:#57606a}.waterfall .size{fill:#888}

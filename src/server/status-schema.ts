@@ -45,8 +45,8 @@ const operation = z.object({
   requestId: z.string().optional(),
   message: z.string().optional(),
   startOffsetSeconds: seconds.describe("from the cycle's start (millisecond resolution)"),
-  prepareSeconds: seconds.optional().describe("the client's time before its first request (SDK serialization, signing)"),
-  durationSeconds: seconds.optional().describe('success: first request issued -> result in hand; failure: the whole call'),
+  prepareSeconds: seconds.optional().describe("the client's time before its first request (SDK serialization, signing); a failure's is part of its duration"),
+  durationSeconds: seconds.optional().describe('success: first request issued -> result in hand (prepare comes before); failure: the whole call'),
   bytes: count.describe('payload bytes moved'),
   requests: z.array(request),
 });

@@ -54,8 +54,9 @@ export function segmentsOf(op: OperationV1): Segment[] {
   return out;
 }
 
-/** The operation's whole bar: prepare plus its duration. */
-const spanOf = (op: OperationV1) => (op.durationSeconds === undefined ? undefined : (op.prepareSeconds ?? 0) + op.durationSeconds);
+/** The operation's whole bar: a success's prepare and duration; a failure's duration (the whole call). */
+const spanOf = (op: OperationV1) =>
+  op.durationSeconds === undefined ? undefined : op.durationSeconds + (op.outcome === 'success' ? op.prepareSeconds ?? 0 : 0);
 
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -86,9 +87,11 @@ function tickStep(total: number, max = 6): number {
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
 }
 
-const W = 780;
-const LABEL_W = 170;
-const BAR_W = 440;
+const W = 760;
+/** Roughly the width of a character of the SVG's 11 px font, to place a reason where it fits. */
+const CHAR_W = 6;
+const LABEL_W = 150;
+const BAR_W = 420;
 const ROW = 20;
 const TOP = 24;
 const n = (v: number) => Number(v.toFixed(2));
@@ -102,7 +105,7 @@ export function renderWaterfall(cycle: CycleV1, caption: string): { svg: string;
   const step = tickStep(total);
   const ticks: string[] = [];
   for (let t = 0; t <= total + 1e-9; t += step) {
-    ticks.push(`<line class="tick" x1="${n(x(t))}" x2="${n(x(t))}" y1="${TOP - 4}" y2="${TOP + ops.length * ROW}"/><text class="axis" x="${n(x(t))}" y="${TOP - 8}" text-anchor="middle">${escapeHtml(ms(t))}</text>`);
+    ticks.push(`<line class="tick" x1="${n(x(t))}" x2="${n(x(t))}" y1="${TOP - 4}" y2="${TOP + ops.length * ROW}"/><text class="axis" x="${n(x(t))}" y="${TOP - 8}" text-anchor="middle">${Number((t * 1000).toFixed(3))} ms</text>`);
   }
   const rows = ops.map((op, i) => {
     const y = TOP + i * ROW;
@@ -122,9 +125,10 @@ export function renderWaterfall(cycle: CycleV1, caption: string): { svg: string;
         return `<rect class="seg p-${s.phase}" data-phase="${s.phase}" x="${n(sx)}" y="${y + 4}" width="${n(w)}" height="12"/>`;
       });
       const end = x(op.startOffsetSeconds + span);
-      const after = op.outcome === 'failure'
-        ? `<text class="reason" x="${n(end + 4)}" y="${y + 14}">&#x2717; ${escapeHtml(failureText(op))}</text>`
-        : `<text class="val" x="${n(end + 4)}" y="${y + 14}">${escapeHtml(ms(span))}</text>`;
+      const note = op.outcome === 'failure' ? `\u2717 ${failureText(op)}` : ms(span);
+      // right of the bar, or left of it when only that side has room
+      const left = end + 4 + note.length * CHAR_W > W && x0 - 4 - note.length * CHAR_W >= LABEL_W;
+      const after = `<text class="${op.outcome === 'failure' ? 'reason' : 'val'}" x="${n(left ? x0 - 4 : end + 4)}" y="${y + 14}"${left ? ' text-anchor="end"' : ''}>${escapeHtml(note)}</text>`;
       body = `<rect class="bar" x="${n(x0)}" y="${y + 3}" width="${n(Math.max(end - x0, 1))}" height="14"/>${segs.join('')}${after}`;
     }
     return `<g class="op ${cls}" role="img" aria-label="${escapeHtml(text)}" data-operation="${escapeHtml(op.operation)}" data-outcome="${op.outcome}"><title>${escapeHtml(text)}</title>${label}${body}</g>`;

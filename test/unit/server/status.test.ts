@@ -41,7 +41,7 @@ function fixture() {
     operations: [
       op({ operation: 'PutObject', outcome: 'success', size: '4KiB', bytes: 4096, durationSeconds: 0.004, prepareSeconds: 0.001, traces: [put], startedAt: T0 + 1 }),
       op({ operation: 'GetObject', outcome: 'success', size: '4KiB', bytes: 4096, durationSeconds: 0.002, traces: [get], startedAt: T0 + 6 }),
-      op({ operation: 'CreateMultipartUpload', outcome: 'failure', reason: 'auth', errorCode: HOSTILE, httpStatus: 403, message: HOSTILE, durationSeconds: 0.001, traces: [failed], startedAt: T0 + 10 }),
+      op({ operation: 'CreateMultipartUpload', outcome: 'failure', reason: 'auth', errorCode: HOSTILE, httpStatus: 403, message: HOSTILE, durationSeconds: 0.0015, prepareSeconds: 0.0003, traces: [failed], startedAt: T0 + 10 }),
       op({ operation: 'UploadPart', outcome: 'skipped', skippedBecause: 'CreateMultipartUpload', startedAt: T0 + 12 }),
     ],
   };
@@ -118,7 +118,7 @@ test('the page: one row per operation, bars only for those measured, only measur
   assert.deepEqual(phasesOf('PutObject'), ['prepare', 'connect', 'request', 'server', 'transfer', 'overhead']);
   assert.deepEqual(phasesOf('GetObject'), ['processing', 'transfer']);
   assert.match(rows[2]![2]!, /failure \(auth, HTTP 403, /);
-  assert.match(html, /<text class="reason"[^>]*>&#x2717; auth, HTTP 403, /);
+  assert.match(html, /<text class="reason"[^>]*>\u2717 auth, HTTP 403, /);
   // the legend lists what the bars use, nothing else
   assert.match(html, /<span class="sw p-server"><\/span>server/);
   assert.doesNotMatch(html, /<span class="sw p-resolve">/);
@@ -149,6 +149,19 @@ test('segments lie end to end from the operation start: prepare, then each reque
     at += seg.seconds;
   }
   assert.ok(Math.abs(at - (put.prepareSeconds! + put.durationSeconds!)) < 1e-9, 'the kernel phases and overhead add up to the request');
+});
+
+test('a failure\'s bar is its whole call: its prepare and requests lie inside it', () => {
+  const s = build();
+  const failed = s.targets[0]!.probes[0]!.lastCycle!.operations[2]!;
+  assert.equal(failed.outcome, 'failure');
+  const segs = segmentsOf(failed);
+  assert.deepEqual(segs.map((x) => [x.phase, x.startSeconds]), [['prepare', 0], ['processing', 0.0003]]);
+  const end = segs.at(-1)!.startSeconds + segs.at(-1)!.seconds;
+  assert.ok(end <= failed.durationSeconds!, `${end} within ${failed.durationSeconds}`);
+  const html = renderStatusPage(s);
+  const row = html.slice(html.indexOf('data-operation="CreateMultipartUpload"'));
+  assert.match(row.slice(0, row.indexOf('</g>')), /failure \(auth, HTTP 403, .*\) in 1\.50 ms, starting at 10\.0 ms: prepare 0\.30 ms, processing 1\.00 ms<\/title>/);
 });
 
 test('history: nearest-rank quantiles, a bounded ring, only the last hour', () => {
