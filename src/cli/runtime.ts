@@ -19,8 +19,7 @@ import { TargetRunner } from '../probes/target-runner.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createApp } from '../server/app.js';
-import { wireViewKey } from '../server/wire-view.js';
-import type { TargetStatus } from '../server/status-page.js';
+import { StatusBoard, type TargetSource } from '../server/status-board.js';
 import { VERSION } from '../version.js';
 import { startWireHalf, type WireHalf } from './wire.js';
 
@@ -47,6 +46,7 @@ export class ProberRuntime {
   private current!: Generation;
   private server!: Server;
   private wire!: WireHalf;
+  private board!: StatusBoard;
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
@@ -56,6 +56,7 @@ export class ProberRuntime {
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
     rt.wire = await startWireHalf({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
+    rt.board = new StatusBoard(rt.wire.view);
     rt.current = rt.generation(o.config, []);
     try {
       await rt.listen(o.listen ?? o.config.listen);
@@ -91,6 +92,7 @@ export class ProberRuntime {
     const observer: CycleObserver = {
       onDurability: (r) => {
         durability.onDurability(r);
+        this.board.onDurability(r);
         if (r.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
       },
       onOperation: (r) => recorder.onOperation(r),
@@ -103,6 +105,7 @@ export class ProberRuntime {
       onNodeGone: (target, node) => {
         const log = (e: unknown) => this.opts.logger.error({ target, node, bug: e }, 'removing a forgotten node\'s series failed');
         recorder.removeNode(target, node).catch(log);
+        this.board.forgetNode(target, node);
         this.wire.recorder.removeNode(target, node).catch(log);
       },
     };
@@ -122,6 +125,7 @@ export class ProberRuntime {
       hooks: {
         onCycle: (c) => {
           recorder.onCycle(c);
+          this.board.onCycle(c);
           if (c.internalError !== undefined || c.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
           this.prerenderSoon();
         },
@@ -138,11 +142,9 @@ export class ProberRuntime {
     const l = parseListen(addr);
     if (!l) throw new Error(`invalid listen address ${JSON.stringify(addr)}: expected ${LISTEN_FORMAT}`);
     const app = createApp({
-      version: VERSION,
       registries: () => this.registries(),
       ready: () => this.current.runners.every((r) => this.everReady.has(r.target.name)),
-      tracerUp: () => this.wire.tracer.up,
-      targets: () => this.statuses(),
+      status: () => this.board.build(this.statuses(), this.wire.tracer.status(), VERSION),
       reload: () => this.reload(),
       auth: this.opts.web?.users ? basicAuth(this.opts.web.users) : undefined,
     });
@@ -173,13 +175,16 @@ export class ProberRuntime {
     }, 500).unref();
   }
 
-  private statuses(): TargetStatus[] {
-    const wire = this.wire.view.byTarget();
-    return this.current.runners.flatMap((r) => {
-      const common = { name: r.target.name, endpoint: redactUrl(r.target.endpoint), bucketMode: r.target.bucket.mode, running: r.busy };
-      // a per-node target before discovery found a node still shows, with nothing to say yet
-      if (!r.nodes.length) return [common];
-      return r.nodes.map((n) => ({ ...common, node: n.node?.label, last: n.lastResult, wire: wire[wireViewKey(r.target.name, n.node?.label)] }));
+  private statuses(): TargetSource[] {
+    return this.current.runners.map((r) => {
+      const t = r.target;
+      // a per-node target before discovery found a node shows no address, with nothing to say yet
+      return {
+        name: t.name, endpoint: redactUrl(t.endpoint), bucketMode: t.bucket.mode, labels: t.labels, running: r.busy,
+        nodes: t.nodes === undefined ? undefined : t.nodes === 'discover' ? 'discover' : 'listed',
+        durability: t.durability,
+        probes: r.nodes.map((n) => ({ node: n.node?.label, last: n.lastResult })),
+      };
     });
   }
 
@@ -203,6 +208,7 @@ export class ProberRuntime {
     const old = this.current;
     await old.scheduler.stop(); // waits for in-flight cycles and their cleanup
     this.current = this.generation(config, old.runners);
+    this.board.retain(config.targets.map((t) => t.name));
     for (const r of old.runners) r.destroy();
     this.current.scheduler.start();
     this.processMetrics.reloadSuccess.set(1);

@@ -1,5 +1,5 @@
 // The wire half, composed: the eBPF tracer produces wire results; a recorder turns them into
-// metrics and a view keeps the last of each for the status page.
+// metrics and a view keeps the wire timing of each joined request for the status page and API.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { startWireTracer, type HookSet, type WireTracer } from '../ebpf/index.js';

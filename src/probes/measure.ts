@@ -89,14 +89,17 @@ export class OperationMeasurer {
       this.record({ target, operation, outcome: 'success', size, bytes, ...timing, traces, startedAt });
       return { ok: true, value };
     } catch (err) {
-      const durationSeconds = secondsBetween(t0, nowNs());
+      const t1 = nowNs();
+      const durationSeconds = secondsBetween(t0, t1);
+      // where its requests fell in the call (status page); a failure's duration stays the whole call
+      const { prepareSeconds } = operationTiming(t0, t1, traces);
       if (this.shutdown) {
         this.skip(operation, size, 'shutdown');
         return FAILED;
       }
       const f = classifyFailure(err, timedOut, traces);
       this.record({
-        target, operation, outcome: 'failure', size, bytes: 0, durationSeconds, traces, startedAt,
+        target, operation, outcome: 'failure', size, bytes: 0, durationSeconds, ...(prepareSeconds === undefined ? {} : { prepareSeconds }), traces, startedAt,
         reason: f.reason, errorCode: f.code, httpStatus: f.httpStatus, requestId: f.requestId, message: f.message,
       });
       this.opts.logger[f.reason === 'internal' ? 'error' : 'warn'](

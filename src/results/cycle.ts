@@ -13,7 +13,8 @@ export interface OperationResult {
   /** Success: first request issued -> result in hand, body included (timing.ts). Failure: the whole
    *  call. Set for both. */
   durationSeconds?: number;
-  /** Success: the client's time before its first request was issued (SDK serialization, signing). */
+  /** The client's time before its first request was issued (SDK serialization, signing), when one
+   *  was. Success: before durationSeconds; failure: part of it. */
   prepareSeconds?: number;
   /** Payload bytes moved by this operation. */
   bytes: number;

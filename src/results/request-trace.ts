@@ -2,6 +2,11 @@
 // This is the client side of the eBPF correlation: the tracer joins kernel exchanges to these
 // records by socket local port + CLOCK_MONOTONIC window (process.hrtime.bigint() and
 // bpf_ktime_get_ns() are the same clock).
+
+/** The client's phases of a request, in the order they happen. These strings are label values. */
+export const CLIENT_PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
+export type ClientPhase = (typeof CLIENT_PHASES)[number];
+
 export interface RequestTrace {
   target: string;
   /** The node behind the endpoint (address:port) when the target probes its nodes one by one. */
@@ -22,7 +27,7 @@ export interface RequestTrace {
   /** Set when the last response body byte was consumed (or the request failed). */
   endNs?: bigint;
   /** Client-side phases in seconds, only those really measured. */
-  phases: Partial<Record<'resolve' | 'connect' | 'tls' | 'processing' | 'transfer', number>>;
+  phases: Partial<Record<ClientPhase, number>>;
   statusCode?: number;
   bytesSent: number;
   bytesReceived: number;

@@ -1,17 +1,18 @@
-// The exporter's HTTP surface: /metrics, /-/healthy, /-/ready, and the status page at /.
+// The exporter's HTTP surface: /metrics, /-/healthy, /-/ready, the status API at /api/v1/status
+// (its JSON Schema at /api/v1/status/schema) and the status page at /, a view of the same object.
 import express, { type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { metricsHandler } from './metrics-handler.js';
-import { renderStatusPage, type TargetStatus } from './status-page.js';
+import { renderStatusPage } from './status-page.js';
+import { statusJsonSchema, type StatusV1 } from './status-schema.js';
 
 export interface AppSources {
   /** Registries rendered together on /metrics. */
   registries(): Registry[];
   /** Ready once every target finished its first cycle. */
   ready(): boolean;
-  targets(): TargetStatus[];
-  tracerUp(): boolean;
-  version: string;
+  /** What the status API returns and the page shows, built when asked. */
+  status(): StatusV1;
   /** POST /-/reload; resolves with an error message when the new config was rejected. */
   reload?(): Promise<string | undefined>;
   /** Guards every endpoint (basic auth from the web config). */
@@ -36,8 +37,15 @@ export function createApp(src: AppSources): express.Express {
     if (err) res.status(400).type('text/plain').send(`reload failed, previous config kept: ${err}\n`);
     else res.type('text/plain').send('reloaded\n');
   });
+  app.get('/api/v1/status', (_req, res) => {
+    res.json(src.status());
+  });
+  const schema = JSON.stringify(statusJsonSchema());
+  app.get('/api/v1/status/schema', (_req, res) => {
+    res.type('application/schema+json').send(schema);
+  });
   app.get('/', (_req, res) => {
-    res.type('html').send(renderStatusPage(src.targets(), src.tracerUp(), src.version));
+    res.type('html').send(renderStatusPage(src.status()));
   });
   return app;
 }

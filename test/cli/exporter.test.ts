@@ -69,7 +69,7 @@ describe('exporter against Ceph RGW', () => {
     assert.equal(exp.proc.child.exitCode, null);
   });
 
-  test('the embedded tracer is up (root, built addon) and exports every wire family; the status page splits client vs wire', async () => {
+  test('the embedded tracer is up (root, built addon) and exports every wire family; the status page splits the bars into wire phases', async () => {
     assert.equal(sample(text, 's3prober_ebpf_up'), 1, 'CI runs as root with the addon built by scripts/setup.sh');
     for (const name of Object.values(WIRE_METRICS)) assert.ok(text.includes(`# TYPE ${name} `), `missing ${name}`);
     assert.ok(sample(text, 's3prober_wire_duration_seconds_count', { target: 'good', operation: 'GetObject' })! >= 1);
@@ -78,8 +78,9 @@ describe('exporter against Ceph RGW', () => {
     // per target, not per operation: cardinality is bounded by targets x operations, once
     assert.doesNotMatch(text, /s3prober_(wire_phase_duration|client_overhead|phase_duration)_seconds_count\{[^}]*operation=/);
     const html = await (await fetch(`${exp.url}/`)).text();
-    assert.match(html, /client vs wire/);
-    assert.match(html, /<tr><td>GetObject<\/td><td>[\d.]+ ms<\/td><td>[\d.]+ ms<\/td>/);
+    // the waterfall splits the bars into the kernel's phases (test/server/status-page.test.ts)
+    assert.match(html, /<rect class="seg p-server" data-phase="server"/);
+    assert.match(html, /server [\d.]+ ms \(kernel\)/);
   });
 
   test('a node target: its series carry the node label, the other targets\' never do', () => {

@@ -123,9 +123,18 @@ test('every wire family is exported with its labels', async () => {
   assert.match(text, /s3prober_tcp_rtt_seconds_count\{target="loop",source="min"\} [1-9]/);
   assert.match(text, /s3prober_ebpf_events_total [1-9]/);
   assert.match(text, /s3prober_ebpf_events_dropped_total 0/);
-  const snap = t.view.byTarget();
-  const g = snap.loop?.GetObject;
-  assert.ok(g && g.count >= 2 && g.clientSeconds >= g.wireSeconds, JSON.stringify(snap));
+});
+
+test('the status view holds the wire timing of exactly the request it joined', async () => {
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    const r = await traced(t.tracer, 'loop', 'GetObject', () => request({ port: server.port, method: 'GET', path: '/bucket/key', agent }));
+    assert.ok(r.wire, 'joined');
+    assert.equal(t.view.timingOf(r.trace), r.wire);
+    assert.equal(t.view.timingOf({ ...r.trace }), undefined, 'another request with the same fields is not it');
+  } finally {
+    agent.destroy();
+  }
 });
 
 test('IPv6 loopback works the same', async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { createApp } from '../../../src/server/app.js';
+import { StatusBoard } from '../../../src/server/status-board.js';
 
 interface Got { status: number; headers: http.IncomingHttpHeaders; raw: Buffer }
 
@@ -29,7 +30,7 @@ test('/metrics: gzip when accepted (Prometheus\' own request headers), plain oth
     c.inc({ target: `t${i}` }, i);
     h.observe({ target: `t${i}` }, i / 1000);
   }
-  const app = createApp({ version: 'test', registries: () => [r], ready: () => true, targets: () => [], tracerUp: () => false });
+  const app = createApp({ registries: () => [r], ready: () => true, status: () => new StatusBoard().build([], { up: false }, 'test') });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((res) => server.once('listening', res));
   const port = (server.address() as AddressInfo).port;
