@@ -10,7 +10,7 @@
 // (--optimize-for-size; --max-semi-space-size=2 --heap-growing-percent=20) cost 40-60% / 6-14% more
 // CPU per operation and, at 300 targets, scraped, double the CPU per cycle and stretch scrapes to
 // seconds (BENCHMARKS.md, section 1).
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -22,6 +22,7 @@ import { runOnce } from './once.js';
 import { runCleanup } from './cleanup.js';
 import { loadWebConfig } from '../server/web-config.js';
 import { parseDuration } from '../config/units.js';
+import { parseShard, SHARD_SYNTAX, ShardSpecError, type Shard } from '../config/shard.js';
 import { ProberRuntime } from './runtime.js';
 
 const EXIT_CONFIG = 2;
@@ -46,7 +47,17 @@ function logWarnings(logger: Logger): void {
   process.on('warning', (w) => logger.warn({ warning: w.name }, w.message.replace(/\s+/g, ' ').trim()));
 }
 
-async function run(opts: { config?: string; listen?: string; logLevel?: string; webConfig?: string }): Promise<void> {
+/** --shard's value, checked as commander reads it (flag or S3PROBER_SHARD): a bad one is a usage error. */
+function shardArgument(spec: string): Shard {
+  try {
+    return parseShard(spec);
+  } catch (e) {
+    if (e instanceof ShardSpecError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+}
+
+async function run(opts: { config?: string; listen?: string; logLevel?: string; webConfig?: string; shard?: Shard }): Promise<void> {
   let logger = createLogger((opts.logLevel as 'info') ?? 'info');
   logWarnings(logger);
   const web = opts.webConfig ? await loadWebConfig(opts.webConfig).catch(fail) : undefined;
@@ -57,7 +68,7 @@ async function run(opts: { config?: string; listen?: string; logLevel?: string; 
   }
   let rt: ProberRuntime;
   try {
-    rt = await ProberRuntime.start({ config, configFile: opts.config, listen: opts.listen, web, logger });
+    rt = await ProberRuntime.start({ config, configFile: opts.config, listen: opts.listen, web, shard: opts.shard, logger });
   } catch (e) {
     await local?.stop();
     fail(e);
@@ -113,6 +124,7 @@ program
   .option('-l, --listen <host:port>', 'listen address, overrides the config (default 0.0.0.0:9340)')
   .addOption(new Option('--web-config <file>', 'TLS and basic auth for the endpoints, exporter-toolkit format').env('S3PROBER_WEB_CONFIG'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
+  .addOption(new Option('--shard <index/count>', `probe only this shard's targets (hashmod of the name): ${SHARD_SYNTAX}`).env('S3PROBER_SHARD').argParser(shardArgument))
   .action(run);
 
 program
