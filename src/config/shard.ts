@@ -10,7 +10,7 @@ export interface Shard {
 }
 
 /** The index word that reads a StatefulSet pod's ordinal from its host name (`NAME-N`). */
-export const ORDINAL = 'ordinal';
+const ORDINAL = 'ordinal';
 /** How --shard and S3PROBER_SHARD are written, for help texts and errors. */
 export const SHARD_SYNTAX = `INDEX/COUNT (0 <= INDEX < COUNT), or ${ORDINAL}/COUNT for a StatefulSet pod's ordinal`;
 
