@@ -39,9 +39,10 @@ test('promtool test rules: every alert unit test passes', () => {
   }
 });
 
-test('promtool check config accepts the compose and example scrape configs', () => {
-  runOk('promtool', ['check', 'config', 'prometheus.yml'], { cwd: promDir });
-  runOk('promtool', ['check', 'config', 'scrape-config.example.yml'], { cwd: promDir });
+test('promtool check config accepts the compose, example scrape, regional and federation configs', () => {
+  for (const f of ['prometheus.yml', 'scrape-config.example.yml', 'regional.example.yml', 'federation.example.yml']) {
+    runOk('promtool', ['check', 'config', f], { cwd: promDir });
+  }
 });
 
 test('alerts follow the mixin conventions', () => {
