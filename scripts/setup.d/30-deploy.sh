@@ -20,4 +20,7 @@ if [ ! -x "$bin/hclfmt" ]; then
   GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$root/.work/go-cache" \
     go build -o "$bin/hclfmt" github.com/hashicorp/hcl/v2/cmd/hclfmt
 fi
+# kubectl (with Kustomize) renders deploy/kubernetes in the unit tier; it comes with the machine
+# (no Debian package here): say so now rather than in a failing test.
+command -v kubectl >/dev/null || echo "30-deploy: WARNING: no kubectl on PATH; test/unit/deploy/kubernetes.test.ts needs it" >&2
 echo "30-deploy: podman $(podman --version | awk '{print $3}'), hclfmt at $bin/hclfmt"

@@ -10,10 +10,12 @@
 import { Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LISTEN, LISTEN_FORMAT, parseListen } from '../config/listen.js';
 import { nearMiss } from '../config/near-miss.js';
+import { parseShard, SHARD_SYNTAX, ShardSpecError, type Shard } from '../config/shard.js';
 import { DURATION_UNITS_TEXT, parseDuration } from '../config/units.js';
 import { createLogger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
+import type { RunOptions } from './run.js';
 import { logWarnings } from './warnings.js';
 
 // Every command's warnings are log lines on stderr (stdout is its output); run moves them to its log.
@@ -44,6 +46,16 @@ function durationArg(value: string): number {
   return ms;
 }
 
+/** --shard's value, checked as commander reads it (flag or S3PROBER_SHARD): a bad one is a usage error. */
+function shardArg(spec: string): Shard {
+  try {
+    return parseShard(spec);
+  } catch (e) {
+    if (e instanceof ShardSpecError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+}
+
 /** --config, which $S3PROBER_CONFIG also sets (e.g. in a container). */
 function configOption(description: string): Option {
   return new Option('-c, --config <file>', description).env('S3PROBER_CONFIG');
@@ -66,7 +78,8 @@ program
   .addOption(new Option('-l, --listen <host:port>', `listen address, overrides the config's (default ${DEFAULT_LISTEN})`).argParser(listenArg))
   .addOption(new Option('--web-config <file>', 'TLS and basic auth for the endpoints, exporter-toolkit format').env('S3PROBER_WEB_CONFIG'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']))
-  .action(async (opts: { config?: string; listen?: string; logLevel?: string; webConfig?: string }) => (await import('./run.js')).runExporter(opts));
+  .addOption(new Option('--shard <index/count>', `probe only this shard's targets (hashmod of the name): ${SHARD_SYNTAX}`).env('S3PROBER_SHARD').argParser(shardArg))
+  .action(async (opts: RunOptions) => (await import('./run.js')).runExporter(opts));
 
 program
   .command('once')

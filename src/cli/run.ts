@@ -1,4 +1,5 @@
 // `s3prober run`: the exporter, until SIGTERM/SIGINT; SIGHUP reloads the config.
+import type { Shard } from '../config/shard.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { loadWebConfig } from '../server/web-config.js';
 import { resolveConfig } from './config-source.js';
@@ -14,6 +15,7 @@ export interface RunOptions {
   listen?: string;
   logLevel?: string;
   webConfig?: string;
+  shard?: Shard;
 }
 
 export async function runExporter(opts: RunOptions): Promise<void> {
@@ -33,7 +35,7 @@ export async function runExporter(opts: RunOptions): Promise<void> {
   const { config, local } = await resolveConfig(opts.config, logger).catch(fail);
   if (!opts.logLevel && config.logLevel !== 'info') logger = logTo(createLogger(config.logLevel));
   try {
-    rt = await ProberRuntime.start({ config, configFile: opts.config, listen: opts.listen, web, logger });
+    rt = await ProberRuntime.start({ config, configFile: opts.config, listen: opts.listen, web, shard: opts.shard, logger });
   } catch (e) {
     await local?.stop();
     fail(e);

@@ -8,11 +8,13 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { LISTEN_FORMAT, parseListen } from '../config/listen.js';
 import { redactUrl } from '../config/redact.js';
+import { formatShard, inShard, type Shard } from '../config/shard.js';
 import { registerSecret } from '../log/scrub.js';
 import { prerender } from '../exposition/render.js';
 import { DurabilityRecorder } from '../metrics/durability-recorder.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
+import { recordShard } from '../metrics/shard-families.js';
 import type { CycleObserver } from '../probes/observer.js';
 import { operationsOf } from '../probes/plan.js';
 import { TargetRunner } from '../probes/target-runner.js';
@@ -31,10 +33,13 @@ export interface RuntimeOptions {
   listen?: string;
   /** --web-config: TLS and basic auth for the exporter's own endpoints. */
   web?: WebConfig;
+  /** --shard: probe only the targets whose name hashes to this shard. */
+  shard?: Shard;
   logger: Logger;
 }
 
 interface Generation {
+  /** The config as loaded, its targets narrowed to this process's shard. */
   config: Config;
   recorder: MetricsRecorder;
   runners: TargetRunner[];
@@ -66,7 +71,8 @@ export class ProberRuntime {
       throw e;
     }
     rt.current.scheduler.start();
-    o.logger.info({ targets: o.config.targets.map((t) => t.name), schedule: o.config.schedule, tracer: rt.wire.tracer.up }, 's3prober started');
+    rt.warnIfEmptyShard();
+    o.logger.info({ targets: rt.current.config.targets.map((t) => t.name), ...rt.shardFields(o.config), schedule: o.config.schedule, tracer: rt.wire.tracer.up }, 's3prober started');
     return rt;
   }
 
@@ -80,14 +86,34 @@ export class ProberRuntime {
     return this.current.config;
   }
 
-  private generation(config: Config, previous: TargetRunner[]): Generation {
-    for (const t of config.targets) {
+  /** A sharded process's log fields: its shard and how many of the configured targets it took. */
+  private shardFields(loaded: Config): Record<string, unknown> {
+    const s = this.opts.shard;
+    return s ? { shard: formatShard(s), probed: this.current.config.targets.length, configured: loaded.targets.length } : {};
+  }
+
+  private warnIfEmptyShard(): void {
+    const s = this.opts.shard;
+    if (s && this.current.config.targets.length === 0) this.opts.logger.warn({ shard: formatShard(s) }, 'no target of the config falls in this shard: it probes nothing');
+  }
+
+  /** The loaded config narrowed to this process's shard (all of it when not sharded). */
+  private narrowed(loaded: Config): Config {
+    const s = this.opts.shard;
+    return s ? { ...loaded, targets: loaded.targets.filter((t) => inShard(t.name, s)) } : loaded;
+  }
+
+  private generation(loaded: Config, previous: TargetRunner[]): Generation {
+    // Every target's secrets, the other shards' too: a log line may quote the whole config.
+    for (const t of loaded.targets) {
       if ('secretAccessKey' in t.credentials) {
         registerSecret(t.credentials.secretAccessKey);
         registerSecret(t.credentials.sessionToken);
       }
     }
+    const config = this.narrowed(loaded);
     const recorder = new MetricsRecorder(config, operationsOf);
+    if (this.opts.shard) recordShard(recorder.registry, this.opts.shard, loaded.targets.map((t) => t.name), config.targets.map((t) => t.name));
     const durability = new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
     const observer: CycleObserver = {
       onDurability: (r) => {
@@ -211,9 +237,10 @@ export class ProberRuntime {
     this.board.retain(config.targets.map((t) => t.name));
     for (const r of old.runners) r.destroy();
     this.current.scheduler.start();
+    this.warnIfEmptyShard();
     this.processMetrics.reloadSuccess.set(1);
     this.processMetrics.reloadTime.set(Date.now() / 1000);
-    log.info({ targets: config.targets.map((t) => t.name) }, 'config reloaded');
+    log.info({ targets: this.current.config.targets.map((t) => t.name), ...this.shardFields(config) }, 'config reloaded');
     return undefined;
   }
 

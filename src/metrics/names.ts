@@ -66,8 +66,16 @@ export const TARGET_LEVEL_METRICS: readonly string[] = [
   PROBER_METRICS.targetNodes, PROBER_METRICS.discoveryFailures, ...Object.values(DURABILITY_METRICS),
 ];
 
+/** Families of a sharded process (`run --shard`), one set per loaded config (shard-families.ts):
+ *  what a rule over all shards needs to find a target probed by no shard or by two. */
+export const SHARD_METRICS = {
+  shardInfo: 's3prober_shard_info',
+  targetConfigured: 's3prober_target_configured',
+  targetProbed: 's3prober_target_probed',
+} as const;
+
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),
-  ...Object.values(PROCESS_METRICS),
+  ...Object.values(PROCESS_METRICS), ...Object.values(SHARD_METRICS),
 ];

@@ -1,6 +1,6 @@
 // The deploy artifacts against real servers: the real exporter probes the test RGW (plain and
 // through a TLS proxy) and a refused port; a real Prometheus scrapes it with the project's rules
-// (alerts with `for:` shortened to 0s); a real Alertmanager with the example config (webhook
+// (alerts with `for:` shortened to 0s by withShortFor); a real Alertmanager with the example config (webhook
 // URLs pointed at a local receiver, group_wait shortened) receives the alerts.
 // Checked: every dashboard panel query returns data, the TargetDown alert for the refused
 // endpoint reaches Alertmanager and the pager receiver, and the healthy target raises nothing.
@@ -13,21 +13,20 @@ import { connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { parse, stringify } from 'yaml';
 import { startExporter, type Exporter } from '../support/exporter.js';
 import { spawnProc, type Proc } from '../support/proc.js';
 import { freePort, testRgw } from '../support/rgw.js';
 import { expand, panelQueries } from '../support/deploy/dashboards.js';
 import { repoPath, waitFor } from '../support/deploy/lib.js';
+import { startPrometheus, withShortFor, type Prometheus, type PromResult } from '../support/deploy/prometheus.js';
 
 const TARGETS = ['rgw', 'rgw-tls', 'refused'];
 let dir: string;
 let exporter: Exporter;
-let prometheus: Proc;
+let prometheus: Prometheus;
 let alertmanager: Proc;
 let tlsProxy: TlsServer;
 let webhook: Server;
-let promUrl: string;
 let amUrl: string;
 const notifications: { receiver: string; body: { alerts: { labels: Record<string, string>; status: string }[] } }[] = [];
 
@@ -91,24 +90,12 @@ before(async () => {
   await alertmanager.waitForUrl(`${amUrl}/-/ready`, 30_000);
 
   // Prometheus: the project's recording rules as they are, alerts with for: 0s.
-  const alerts = parse(readFileSync(repoPath('deploy', 'prometheus', 's3prober.alerts.yml'), 'utf8')) as {
-    groups: { rules: { for?: string }[] }[];
-  };
-  for (const g of alerts.groups) for (const r of g.rules) if (r.for) r.for = '0s';
-  writeFileSync(join(dir, 'alerts.yml'), stringify(alerts));
-  const promPort = await freePort();
-  promUrl = `http://127.0.0.1:${promPort}`;
-  writeFileSync(join(dir, 'prometheus.yml'), stringify({
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    rule_files: [repoPath('deploy', 'prometheus', 's3prober.rules.yml'), join(dir, 'alerts.yml')],
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-    scrape_configs: [{ job_name: 's3prober', static_configs: [{ targets: [new URL(exporter.url).host] }] }],
-  }));
-  prometheus = spawnProc('prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s',
-  ]);
-  await prometheus.waitForUrl(`${promUrl}/-/ready`, 30_000);
+  prometheus = await startPrometheus({
+    dir,
+    ruleFiles: [repoPath('deploy', 'prometheus', 's3prober.rules.yml'), withShortFor(repoPath('deploy', 'prometheus', 's3prober.alerts.yml'), dir)],
+    targets: [new URL(exporter.url).host],
+    alertmanager: `127.0.0.1:${amPort}`,
+  });
 });
 
 after(async () => {
@@ -118,21 +105,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface PromResult {
-  metric: Record<string, string>;
-  value?: [number, string];
-  values?: [number, string][];
-}
-
-async function query(expr: string, range?: { seconds: number; step: number }): Promise<PromResult[]> {
-  const now = Date.now() / 1000;
-  const url = range
-    ? `${promUrl}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${now - range.seconds}&end=${now}&step=${range.step}`
-    : `${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
-  const r = (await (await fetch(url)).json()) as { status: string; error?: string; data: { result: PromResult[] } };
-  if (r.status !== 'success') throw new Error(`${expr}: ${r.error}`);
-  return r.data.result;
-}
+const query = (expr: string, range?: { seconds: number; step: number }): Promise<PromResult[]> => prometheus.query(expr, range);
 
 /** Series that have at least one real (non-NaN) value. */
 const withData = (rs: PromResult[]) =>

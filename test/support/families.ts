@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { DurabilityRecorder } from '../../src/metrics/durability-recorder.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { ProcessMetrics } from '../../src/metrics/process-metrics.js';
+import { recordShard } from '../../src/metrics/shard-families.js';
 import { WireRecorder } from '../../src/metrics/wire-recorder.js';
 import { operationsOf } from '../../src/probes/plan.js';
 
@@ -19,6 +20,7 @@ export function exportedFamilies(): Map<string, FamilyKind> {
   const out = new Map<string, FamilyKind>();
   const recorder = new MetricsRecorder(config, operationsOf);
   new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
+  recordShard(recorder.registry, { index: 0, count: 1 }, ['t'], ['t']);
   for (const r of [new ProcessMetrics().registry, recorder.registry, wire]) {
     for (const m of r.getMetricsAsArray()) {
       const name = (m as unknown as { name: string }).name;

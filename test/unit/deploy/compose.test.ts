@@ -71,7 +71,7 @@ test('Prometheus in the stack loads the project rules and scrapes s3prober, aler
     alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
     scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
   };
-  assert.deepEqual(cfg.rule_files.sort(), ['s3prober.alerts.yml', 's3prober.rules.yml']);
+  assert.deepEqual(cfg.rule_files.sort(), ['s3prober.alerts.yml', 's3prober.rules.yml', 's3prober.shards.alerts.yml']);
   const job = cfg.scrape_configs.find((j) => j.job_name === 's3prober');
   assert.ok(job, 'the alerts expect job="s3prober"');
   const [host, port] = job.static_configs[0]!.targets[0]!.split(':');

@@ -22,22 +22,27 @@ interface RuleFile {
 const promDir = repoPath('deploy', 'prometheus');
 const load = (f: string): RuleFile => parse(readFileSync(repoPath('deploy', 'prometheus', f), 'utf8')) as RuleFile;
 const recording = load('s3prober.rules.yml').groups.flatMap((g) => g.rules);
-const alerts = load('s3prober.alerts.yml').groups.flatMap((g) => g.rules);
+/** The alert files, each with its promtool unit tests in tests/<file minus .yml>.test.yml. */
+const ALERT_FILES = ['s3prober.alerts.yml', 's3prober.shards.alerts.yml'];
+const alertTestFile = (f: string): string => `tests/${f.replace(/\.yml$/, '.test.yml')}`;
+const alerts = ALERT_FILES.flatMap((f) => load(f).groups.flatMap((g) => g.rules));
 
 test('promtool check rules accepts the rule files', () => {
-  const r = runOk('promtool', ['check', 'rules', 's3prober.rules.yml', 's3prober.alerts.yml'], { cwd: promDir });
+  const r = runOk('promtool', ['check', 'rules', 's3prober.rules.yml', ...ALERT_FILES], { cwd: promDir });
   const found = [...r.stdout.matchAll(/SUCCESS: (\d+) rules found/g)].map((m) => Number(m[1]));
-  assert.deepEqual(found, [recording.length, alerts.length]);
+  assert.deepEqual(found, [recording.length, ...ALERT_FILES.map((f) => load(f).groups.flatMap((g) => g.rules).length)]);
 });
 
 test('promtool test rules: every alert unit test passes', () => {
-  const r = runOk('promtool', ['test', 'rules', 'tests/s3prober.alerts.test.yml'], { cwd: promDir });
-  assert.match(r.stdout + r.stderr, /SUCCESS/);
+  for (const f of ALERT_FILES) {
+    const r = runOk('promtool', ['test', 'rules', alertTestFile(f)], { cwd: promDir });
+    assert.match(r.stdout + r.stderr, /SUCCESS/);
+  }
 });
 
-test('promtool check config accepts the compose and example scrape configs; they scrape the default port', () => {
+test('promtool check config accepts the compose, example scrape, regional and federation configs; the first two scrape the default port', () => {
+  for (const f of ['prometheus.yml', 'scrape-config.example.yml', 'regional.example.yml', 'federation.example.yml']) runOk('promtool', ['check', 'config', f], { cwd: promDir });
   for (const f of ['prometheus.yml', 'scrape-config.example.yml']) {
-    runOk('promtool', ['check', 'config', f], { cwd: promDir });
     const cfg = parse(readFileSync(repoPath('deploy', 'prometheus', f), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
     const targets = cfg.scrape_configs.find((j) => j.job_name === 's3prober')!.static_configs.flatMap((c) => c.targets);
     assert.ok(targets.length > 0, f);
@@ -64,6 +69,7 @@ test('alerts follow the mixin conventions', () => {
     'S3ProberTargetDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure',
     'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberCertificateExpiring', 'S3ProberEbpfTracerDown',
     'S3ProberEbpfEventsDropped', 'S3ProberErrorBudgetBurn', 'S3ProberStepUnsupported', 'S3ProberInternalError',
+    'S3ProberShardCoverageGap', 'S3ProberShardCoverageOverlap',
   ];
   for (const name of required) assert.ok(alerts.some((a) => a.alert === name), `missing alert ${name}`);
   const integrity = alerts.find((a) => a.alert === 'S3ProberIntegrityFailure')!;
@@ -77,9 +83,9 @@ test('every alert and every severity variant has a firing unit test', () => {
     alertname: string;
     exp_alerts?: { exp_labels?: Record<string, string> }[];
   }
-  const tests = (parse(readFileSync(repoPath('deploy', 'prometheus', 'tests', 's3prober.alerts.test.yml'), 'utf8')) as {
+  const tests = ALERT_FILES.flatMap((f) => (parse(readFileSync(repoPath('deploy', 'prometheus', alertTestFile(f)), 'utf8')) as {
     tests: { alert_rule_test?: AlertTest[] }[];
-  }).tests;
+  }).tests);
   const fired = new Set<string>();
   const silent = new Set<string>();
   for (const t of tests) {
@@ -92,7 +98,7 @@ test('every alert and every severity variant has a firing unit test', () => {
     assert.ok(fired.has(`${a.alert}/${a.labels?.severity}`), `no test expects ${a.alert} (severity ${a.labels?.severity}) to fire`);
   }
   // Tests that also pin a "not yet / no longer firing" moment, for the alerts with a for: or window.
-  for (const name of ['S3ProberExporterDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure', 'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberStepUnsupported', 'S3ProberInternalError']) {
+  for (const name of ['S3ProberExporterDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure', 'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberStepUnsupported', 'S3ProberInternalError', 'S3ProberShardCoverageGap', 'S3ProberShardCoverageOverlap']) {
     assert.ok(silent.has(name), `${name}: a test with exp_alerts: [] is expected`);
   }
 });
