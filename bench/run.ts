@@ -5,6 +5,7 @@
 //
 //   node dist/bench/run.js [--quick] [--sections cost,truth,scale,scrape,throughput] [--out FILE]
 //   node dist/bench/run.js soak [--cycles 10000] [--targets 20] [--out FILE]
+//   node dist/bench/run.js peer [--quick] [--out FILE]   (issue 21: against the seed blog's prober)
 //   --profile: V8 CPU profile of each measured worker in bench/results/profiles/
 // See bench/README.md for what each figure means; each section's harness side is in bench/sections/,
 // its measured side in bench/modes/.
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { createHarness, RESULTS, type R } from './harness.js';
 import { fmt, REPO_ROOT, round, startBenchRgw, type S3Endpoint } from './lib.js';
 import { sectionCost } from './sections/cost.js';
+import { sectionPeer } from './sections/peer.js';
 import { sectionScale } from './sections/scale.js';
 import { sectionSoak } from './sections/soak.js';
 import { sectionThroughput } from './sections/throughput.js';
@@ -40,7 +42,8 @@ const { values: args, positionals } = parseArgs({
   },
 });
 const SOAK = positionals[0] === 'soak';
-if (positionals.length && !SOAK) throw new Error(`unknown command ${positionals[0]} (expected nothing or "soak")`);
+const PEER = positionals[0] === 'peer';
+if (positionals.length && !SOAK && !PEER) throw new Error(`unknown command ${positionals[0]} (expected nothing, "soak" or "peer")`);
 const ALL = ['cost', 'truth', 'scale', 'scrape', 'throughput'];
 const SECTIONS = new Set(args.sections ? args.sections.split(',') : ALL);
 for (const s of SECTIONS) if (!ALL.includes(s)) throw new Error(`unknown section ${s} (${ALL.join(', ')})`);
@@ -48,7 +51,7 @@ const h = createHarness({ quick: args.quick, ebpf: !args['no-ebpf'], profile: ar
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const res: R = { kind: SOAK ? 'soak' : 'bench', at: new Date().toISOString(), quick: h.quick, command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine: h.machine() };
+  const res: R = { kind: SOAK ? 'soak' : PEER ? 'peer' : 'bench', at: new Date().toISOString(), quick: h.quick, command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine: h.machine() };
   try {
     res.gitCommit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch { /* not a checkout */ }
@@ -68,6 +71,8 @@ async function main(): Promise<void> {
   res.rgw = rgw.endpoint;
   if (SOAK) {
     res.soak = await sectionSoak(h, rgw, args);
+  } else if (PEER) {
+    res.peer = await sectionPeer(h, rgw);
   } else {
     if (SECTIONS.has('cost')) res.cost = await sectionCost(h, rgw);
     if (SECTIONS.has('truth')) res.truth = await sectionTruth(h, rgw);
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
   res.seconds = (Date.now() - started) / 1000;
   res.verdicts = verdicts(res);
   print(res);
-  const out = args.out ?? path.join(RESULTS, SOAK ? 'soak-latest.json' : 'latest.json');
+  const out = args.out ?? path.join(RESULTS, SOAK ? 'soak-latest.json' : PEER ? 'peer-latest.json' : 'latest.json');
   const body = `${JSON.stringify(res, null, 2)}\n`;
   writeFileSync(out, body);
   if (!args.out) writeFileSync(path.join(RESULTS, `${res.kind}-${res.at.replace(/[:.]/g, '-')}.json`), body);

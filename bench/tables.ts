@@ -98,5 +98,12 @@ export function print(res: R): void {
         ['failures by reason', Object.entries(s.reasons as R).map(([k, n]) => `${k}=${n}`).join(' ')],
       ]);
   }
+  if (res.peer) {
+    table(`Against the peer (seed blog's boto3 + prometheus_client loop), same core, same time, 4 KiB, a cycle per target a second; node ${res.peer.nodeVersion}`,
+      ['targets', 'tracer', 'runs', 'CPU ms/req s3prober | peer', 'CPU ratio', 'peak RSS MB s3prober | peer', 'RSS ratio', 'anon RSS ratio', 'req/s s3prober | peer'],
+      // biome-ignore lint/nursery/noUnsafeReturn: the section's JSON rows, printed as they are
+      (res.peer.rows as R[]).map((r): (string | number)[] => [r.targets, r.ebpf ? 'on' : 'off', r.runs, `${fmt(r.proberCpuMsPerRequest, 3)} | ${fmt(r.peerCpuMsPerRequest, 3)}`, fmt(r.cpuRatio, 3),
+        `${fmt(r.proberPeakRssMb, 1)} | ${fmt(r.peerPeakRssMb, 1)}`, fmt(r.peakRssRatio, 2), fmt(r.anonRssRatio, 2), `${fmt(r.proberRequestsPerSecond, 1)} | ${fmt(r.peerRequestsPerSecond, 1)}`]));
+  }
   table('Targets', ['target', 'value', 'met'], (res.verdicts as Verdict[]).map((x) => [x.target, x.value, x.met === null ? 'n/a' : x.met ? 'yes' : 'NO']));
 }

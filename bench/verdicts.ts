@@ -51,6 +51,20 @@ export function verdicts(res: R): Verdict[] {
   if (res.scrape) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 10 s cycles (Prometheus scrape, after the first)`, res.scrape.latencyMs.p99, (x) => x < 100, 'ms');
   if (res.scrape?.minute) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 60 s cycles (Prometheus scrape, after the first)`, res.scrape.minute.latencyMs.p99, (x) => x < 100, 'ms');
   if (res.throughput) add('tracer: highest op rate with zero drops (SDK; no target)', res.throughput.maxZeroDropOpsPerSecond.sdk, () => true, 'ops/s');
+  if (res.peer) {
+    const row = (targets: number, on: boolean) => (res.peer.rows as R[]).find((r) => r.targets === targets && r.ebpf === on);
+    for (const targets of [1, 10]) {
+      const on = row(targets, true);
+      const off = row(targets, false);
+      if (!on && !off) continue;
+      add(`peer, ${targets} target(s): CPU per request with the tracer on <= the peer's`, on?.cpuRatio, (x) => x <= 1, 'x');
+      // on and off ran at different times: each against its own same-time peer, then compared
+      add(`peer, ${targets} target(s): the tracer adds <= 5% CPU per request`, on && off ? on.cpuRatio / off.cpuRatio : undefined, (x) => x <= 1.05, 'x');
+      add(`peer, ${targets} target(s): the tracer adds <= 10 MB peak RSS`, on && off ? on.proberPeakRssMb - off.proberPeakRssMb : undefined, (x) => x <= 10, 'MB');
+    }
+    const one = row(1, true);
+    add(`peer, 1 target: peak RSS with the tracer on < 100 MB (node ${res.peer.nodeVersion})`, one?.proberPeakRssMb, (x) => x < 100, 'MB');
+  }
   if (res.soak) {
     const s = res.soak;
     add('soak: RSS growth after warm-up < 10 MB (trend over the measured cycles)', s.rssTrendGrowthMb, (x) => x < 10, 'MB');

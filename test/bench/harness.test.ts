@@ -96,3 +96,33 @@ test('npm run bench -- --quick: every section, sane figures, table and JSON', as
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('npm run bench -- peer --quick: the peer and s3prober side by side, ratios and verdicts', async () => {
+  const rgw = testRgw();
+  const dir = mkdtempSync(join(tmpdir(), 's3prober-bench-peer-'));
+  try {
+    const out = join(dir, 'peer.json');
+    const r = await runProc(process.execPath, [join(REPO_ROOT, 'dist/bench/run.js'), 'peer', '--quick', '--out', out], {
+      env: { ...process.env, S3PROBER_BENCH_ENDPOINT: rgw.endpoint, S3PROBER_BENCH_ACCESS_KEY: rgw.accessKeyId, S3PROBER_BENCH_SECRET_KEY: rgw.secretAccessKey },
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(r.stdout.includes('Against the peer'), r.stdout);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as J;
+    assert.equal(j.kind, 'peer');
+    assert.deepEqual(j.peer.rows.map((x: J): unknown => [x.targets, x.ebpf]), [[1, false], [1, true]]);
+    for (const run of j.peer.runs) {
+      for (const who of ['peer', 'prober']) {
+        positive(run[who].cpuMsPerRequest, `${who}.cpuMsPerRequest`);
+        positive(run[who].requestsPerSecond, `${who}.requestsPerSecond`);
+        positive(run[who].peakRssMb, `${who}.peakRssMb`);
+        positive(run[who].peakAnonMb, `${who}.peakAnonMb`);
+      }
+      positive(run.cpuRatio, 'cpuRatio');
+      assert.equal(run.cpuRatioPerWindow.length, 2);
+    }
+    for (const v of j.verdicts) assert.notEqual(v.met, null, `${v.target}: no figure`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,192 @@
+// `npm run bench -- peer`: s3prober against the script it replaces. A prober of the seed blog's
+// design (bench/peers/seed_prober.py: boto3 + prometheus_client, one Python loop) and `s3prober run`
+// run at the same time, on the same core, at the same pace (a cycle per target every second, 4 KiB
+// objects) against the bench RGW; tracer off, then on, alternating, at 1 and 10 targets. Each is
+// read from /proc (CPU, RSS, anonymous RSS) and its own /metrics (requests sent) over several
+// windows; the figures are ratios to the peer measured in the same window, since only a same-time
+// comparison survives the VM's speed swings.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Harness, R } from '../harness.js';
+import { benchConfigYaml, REPO_ROOT, round, type S3Endpoint } from '../lib.js';
+import { cpuSecondsOf, memoryOf } from '../proc-usage.js';
+
+const PEER = path.join(REPO_ROOT, 'bench/peers/seed_prober.py');
+const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+// Debian's interpreter, with Debian's boto3 and prometheus_client (another python3 may be first on PATH)
+const PYTHON = '/usr/bin/python3';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+interface Measured { name: string; proc: ChildProcess; port: number; requests(text: string): number }
+
+/** Requests sent so far, from the process's own /metrics. */
+async function requestsOf(m: Measured): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${m.port}/metrics`);
+  return m.requests(await r.text());
+}
+
+function sumOf(text: string, re: RegExp): number {
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const m = re.exec(line);
+    if (m) n += Number(m[1]);
+  }
+  return n;
+}
+
+function waitForLine(p: ChildProcess, what: RegExp, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const t = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms: ${seen.slice(-2000)}`)), ms);
+    const on = (b: Buffer) => {
+      seen += b.toString();
+      if (what.test(seen)) { clearTimeout(t); resolve(); }
+    };
+    p.stdout?.on('data', on);
+    p.stderr?.on('data', on);
+    p.once('exit', (code) => { clearTimeout(t); reject(new Error(`exited (${code}) before ${what}: ${seen.slice(-2000)}`)); });
+  });
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
+  await gone;
+  clearTimeout(t);
+}
+
+async function startPeer(h: Harness, rgw: S3Endpoint, targets: number): Promise<Measured> {
+  const port = await freePort();
+  const [cmd, ...pre] = [...h.layout.prober, PYTHON];
+  const proc = spawn(cmd!, [...pre, PEER], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PEER_ENDPOINT: rgw.endpoint, PEER_ACCESS_KEY: rgw.accessKeyId, PEER_SECRET_KEY: rgw.secretAccessKey, PEER_PORT: String(port), PEER_TARGETS: String(targets), PEER_INTERVAL: '1', PEER_OBJECT_SIZE: '4096' },
+  });
+  await waitForLine(proc, /PEER_READY/, 30_000);
+  return { name: 'peer', proc, port, requests: (t) => sumOf(t, /^peer_http_requests_total (\S+)/) };
+}
+
+async function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boolean, dir: string): Promise<Measured> {
+  const port = await freePort();
+  const file = path.join(dir, `s3prober-${ebpf ? 'on' : 'off'}.yaml`);
+  const yaml = benchConfigYaml({ ...rgw, targets, name: `peerbench-${ebpf ? 'on' : 'off'}`, schedule: '* * * * * *', ebpf })
+    .replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`);
+  writeFileSync(file, yaml);
+  const form = h.proberForm();
+  const [cmd, ...pre] = [...h.layout.prober, process.execPath];
+  const proc = spawn(cmd!, [...pre, ...form.nodeArgs, CLI, 'run', '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...form.env, NODE_NO_WARNINGS: '1' },
+  });
+  proc.stdout?.resume();
+  await waitForLine(proc, /listening|"msg":"started/, 60_000).catch(async () => {
+    // the exporter may not log its start at warn level: readiness is the proof it runs
+  });
+  for (let i = 0; i < 120; i++) {
+    if ((await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.status, () => 0)) === 200) break;
+    await sleep(500);
+  }
+  // requests sent: every operation that was attempted (skipped ones sent nothing)
+  return { name: `s3prober (tracer ${ebpf ? 'on' : 'off'})`, proc, port, requests: (t) => sumOf(t, /^s3prober_operations_total\{[^}]*outcome="(?:success|failure)"[^}]*\} (\S+)/) };
+}
+
+interface Window { cpuSeconds: number; requests: number }
+interface Figures { cpuMsPerRequest: number; requestsPerSecond: number; peakRssMb: number; peakAnonMb: number }
+interface Pair { targets: number; ebpf: boolean; peer: Figures; prober: Figures; cpuRatio: number; cpuRatioPerWindow: number[]; peakRssRatio: number; anonRssRatio: number }
+
+/** One pair, peer and s3prober side by side: warm-up, then `windows` windows of `seconds`. */
+async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boolean, o: { warm: number; windows: number; seconds: number }): Promise<Pair> {
+  const dir = mkdtempSync(path.join(tmpdir(), 's3prober-peer-'));
+  const procs: Measured[] = [];
+  try {
+    procs.push(await startPeer(h, rgw, targets));
+    procs.push(await startProber(h, rgw, targets, ebpf, dir));
+    await sleep(o.warm * 1000);
+    const peak = new Map(procs.map((m) => [m.name, { rssMb: 0, anonMb: 0 }]));
+    const sample = () => {
+      for (const m of procs) {
+        const mem = memoryOf(m.proc.pid!);
+        const p = peak.get(m.name)!;
+        p.rssMb = Math.max(p.rssMb, mem.rssMb);
+        p.anonMb = Math.max(p.anonMb, mem.anonMb);
+      }
+    };
+    const sampler = setInterval(sample, 500);
+    const windows: Record<string, Window>[] = [];
+    try {
+      let before = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid!), req: await requestsOf(m) })));
+      for (let w = 0; w < o.windows; w++) {
+        await sleep(o.seconds * 1000);
+        const after = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid!), req: await requestsOf(m) })));
+        windows.push(Object.fromEntries(procs.map((m, i) => [m.name, { cpuSeconds: after[i]!.cpu - before[i]!.cpu, requests: after[i]!.req - before[i]!.req }])));
+        before = after;
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    sample();
+    const [peer, prober] = procs.map((m) => m.name) as [string, string];
+    const perReq = (w: Record<string, Window>, name: string) => (w[name]!.cpuSeconds * 1000) / w[name]!.requests;
+    const ratios = windows.map((w) => perReq(w, prober) / perReq(w, peer));
+    const r3 = (x: number) => round(x, 3) ?? Number.NaN;
+    const total = (name: string) => windows.reduce((a, w) => ({ cpuSeconds: a.cpuSeconds + w[name]!.cpuSeconds, requests: a.requests + w[name]!.requests }), { cpuSeconds: 0, requests: 0 });
+    const of = (name: string): Figures => {
+      const t = total(name);
+      const m = procs.find((p) => p.name === name)!;
+      return {
+        cpuMsPerRequest: r3((t.cpuSeconds * 1000) / t.requests), requestsPerSecond: r3(t.requests / (o.windows * o.seconds)),
+        peakRssMb: r3(Math.max(peak.get(name)!.rssMb, memoryOf(m.proc.pid!).peakRssMb)), peakAnonMb: r3(peak.get(name)!.anonMb),
+      };
+    };
+    const [a, b] = [of(prober), of(peer)];
+    return {
+      targets, ebpf, peer: b, prober: a, cpuRatio: r3(a.cpuMsPerRequest / b.cpuMsPerRequest), cpuRatioPerWindow: ratios.map(r3),
+      peakRssRatio: r3(a.peakRssMb / b.peakRssMb), anonRssRatio: r3(a.peakAnonMb / b.peakAnonMb),
+    };
+  } finally {
+    for (const m of procs.reverse()) await stop(m.proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function sectionPeer(h: Harness, rgw: S3Endpoint): Promise<R> {
+  const have = spawnSync(PYTHON, ['-c', 'import boto3, prometheus_client'], { stdio: 'ignore' }).status === 0;
+  if (!have) throw new Error('the peer needs python3-boto3 and python3-prometheus-client (sudo bash scripts/setup.sh installs them)');
+  const o = h.quick ? { warm: 2, windows: 2, seconds: 2 } : { warm: 10, windows: 4, seconds: 15 };
+  // tracer off/on alternate so the VM's drift hits both; each pair is a fresh peer and exporter
+  const order = (h.quick ? [false, true] : [false, true, false, true]).map((on) => on && h.ebpf);
+  const runs: Pair[] = [];
+  for (const targets of h.quick ? [1] : [1, 10]) {
+    for (const ebpf of order) {
+      h.log(`peer: ${targets} target(s), tracer ${ebpf ? 'on' : 'off'}, ${o.windows} x ${o.seconds} s after ${o.warm} s`);
+      runs.push(await runPair(h, rgw, targets, ebpf, o));
+    }
+  }
+  const agg = (targets: number, ebpf: boolean) => {
+    const rs = runs.filter((r) => r.targets === targets && r.ebpf === ebpf);
+    if (!rs.length) return undefined;
+    const mean = (k: (r: Pair) => number) => round(rs.reduce((a, r) => a + k(r), 0) / rs.length, 3);
+    return {
+      runs: rs.length, cpuRatio: mean((r) => r.cpuRatio), peakRssRatio: mean((r) => r.peakRssRatio), anonRssRatio: mean((r) => r.anonRssRatio),
+      proberCpuMsPerRequest: mean((r) => r.prober.cpuMsPerRequest), peerCpuMsPerRequest: mean((r) => r.peer.cpuMsPerRequest),
+      proberPeakRssMb: Math.max(...rs.map((r) => r.prober.peakRssMb)), peerPeakRssMb: Math.max(...rs.map((r) => r.peer.peakRssMb)),
+      proberRequestsPerSecond: mean((r) => r.prober.requestsPerSecond), peerRequestsPerSecond: mean((r) => r.peer.requestsPerSecond),
+    };
+  };
+  const rows = [...new Set(runs.map((r) => r.targets))].flatMap((t) => [false, true].map((e) => ({ targets: t, ebpf: e, ...agg(t, e) })).filter((x) => x.runs));
+  return { nodeVersion: process.version, rows, runs };
+}
