@@ -93,12 +93,16 @@ async function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: b
     env: { ...process.env, ...form.env, NODE_NO_WARNINGS: '1' },
   });
   proc.stdout?.resume();
-  await waitForLine(proc, /listening|"msg":"started/, 60_000).catch(async () => {
-    // the exporter may not log its start at warn level: readiness is the proof it runs
-  });
-  for (let i = 0; i < 120; i++) {
+  let out = '';
+  proc.stderr?.on('data', (b: Buffer) => { out = (out + b.toString()).slice(-4000); });
+  // ready: every target's first cycle is done
+  for (let i = 0; ; i++) {
     if ((await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.status, () => 0)) === 200) break;
-    await sleep(500);
+    if (proc.exitCode !== null || i >= 240) {
+      await stop(proc);
+      throw new Error(`s3prober run never became ready: ${out}`);
+    }
+    await sleep(250);
   }
   // requests sent: every operation that was attempted (skipped ones sent nothing)
   return { name: `s3prober (tracer ${ebpf ? 'on' : 'off'})`, proc, port, requests: (t) => sumOf(t, /^s3prober_operations_total\{[^}]*outcome="(?:success|failure)"[^}]*\} (\S+)/) };

@@ -104,7 +104,7 @@ test('npm run bench -- peer --quick: the peer and s3prober side by side, ratios 
     const out = join(dir, 'peer.json');
     const r = await runProc(process.execPath, [join(REPO_ROOT, 'dist/bench/run.js'), 'peer', '--quick', '--out', out], {
       env: { ...process.env, S3PROBER_BENCH_ENDPOINT: rgw.endpoint, S3PROBER_BENCH_ACCESS_KEY: rgw.accessKeyId, S3PROBER_BENCH_SECRET_KEY: rgw.secretAccessKey },
-      timeoutMs: 120_000,
+      timeoutMs: 300_000,
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.ok(r.stdout.includes('Against the peer'), r.stdout);
