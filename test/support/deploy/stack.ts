@@ -15,7 +15,7 @@ export interface Running {
 /** The shipped alerts file with every `for:` set to `forDuration`, written into dir; returns its
  *  path. A test cannot wait the production durations (minutes); the expressions, labels and
  *  annotations stay as shipped, and the recording rules are loaded untouched. */
-export function alertsWithFor(dir: string, forDuration: string): string {
+function alertsWithFor(dir: string, forDuration: string): string {
   const alerts = parse(readFileSync(repoPath('deploy', 'prometheus', 's3prober.alerts.yml'), 'utf8')) as {
     groups: { rules: { for?: string }[] }[];
   };
