@@ -208,10 +208,10 @@ const ops = (extra = '') => `s3prober_operations_total{${T}${extra}}`;
 const rulesFile = join(here, '..', 'prometheus', 's3prober.rules.yml');
 const exemptReasons = /s3prober_operation_failures_total\{reason=~"([^"]+)"\}/.exec(readFileSync(rulesFile, 'utf8'))?.[1];
 if (!exemptReasons) throw new Error(`${rulesFile}: no reason=~ matcher on s3prober_operation_failures_total`);
-const exempt = (by, win) =>
-  `(sum${by}(rate(s3prober_operation_failures_total{${T},reason=~"${exemptReasons}"}[${win}])) or 0 * sum${by}(rate(${ops(',outcome="failure"')}[${win}])))`;
-const successRatio = (by, win) =>
-  `sum${by}(rate(${ops(',outcome="success"')}[${win}])) / (sum${by}(rate(${ops(',outcome=~"success|failure"')}[${win}])) - ${exempt(by, win)})`;
+const exempt = (by, win, sel) =>
+  `(sum${by}(rate(s3prober_operation_failures_total{${sel},reason=~"${exemptReasons}"}[${win}])) or 0 * sum${by}(rate(s3prober_operations_total{${sel},outcome="failure"}[${win}])))`;
+const successRatio = (by, win, sel = T) =>
+  `sum${by}(rate(s3prober_operations_total{${sel},outcome="success"}[${win}])) / (sum${by}(rate(s3prober_operations_total{${sel},outcome=~"success|failure"}[${win}])) - ${exempt(by, win, sel)})`;
 const ratioNote = 'skipped steps and failures with reason unsupported or internal left out, as in the SLO rules';
 const ratioThresholds = { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 0.99 }, { color: 'green', value: 0.995 }] };
 
@@ -328,6 +328,43 @@ const drilldown = dashboard({
   ]),
 });
 
-for (const d of [overview, drilldown]) {
+// ---------------------------------------------------------------- per node
+// Targets with `nodes`: each node against its peers (S3ProberNodeDown, S3ProberNodeLatencyOutlier).
+const N = 'target=~"$target",node!=""';
+const NO = `${N},operation=~"$operation"`;
+const nodeP90 = `histogram_quantile(0.9, sum by (target, node, operation, le) (rate(s3prober_operation_duration_seconds_bucket{${NO}}[$__rate_interval])))`;
+
+const nodes = dashboard({
+  uid: 's3prober-nodes',
+  title: 's3prober / Nodes',
+  description: 'Targets that probe every node behind their endpoint: which node fails and since when, its success ratio, and its latency against its peers.',
+  links: [{ title: 'Overview', type: 'link', url: '/d/s3prober-overview', includeVars: false, keepTime: true, asDropdown: false, icon: 'dashboard', tags: [], targetBlank: false, tooltip: '' }],
+  variables: [
+    queryVar('target', 'Target', 'label_values(s3prober_target_nodes, target)', { multi: true, includeAll: true }),
+    queryVar('operation', 'Operation', 'label_values(s3prober_operations_total{target=~"$target",node!=""}, operation)', { multi: true, includeAll: true }),
+  ],
+  panels: layout([
+    ['Nodes', [
+      [stat('Nodes probed', 'Nodes probed in the last cycle of the selected targets (at most maxNodes each).', 'none', 'sum(s3prober_target_nodes{target=~"$target",state="probed"})', ''), 6, 4],
+      [stat('Nodes found', 'Addresses discovery found (or the list gave); more than probed when maxNodes cut the list.', 'none', 'sum(s3prober_target_nodes{target=~"$target",state="found"})', ''), 6, 4],
+      [stat('Failing nodes', 'Nodes whose last cycle failed.', 'none', `count(s3prober_cycle_success{${N}} == 0) or vector(0)`, '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] } }), 6, 4],
+      [stat('Discovery failures', 'Node discoveries (DNS) that failed in the dashboard range; the nodes last seen are still probed meanwhile.', 'none', 'sum(increase(s3prober_node_discovery_failures_total{target=~"$target"}[$__range]))', '', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 1 }] } }), 6, 4],
+    ]],
+    ['Which node, since when', [
+      [stateTimeline('Cycle status per node', 'Result of the last canary cycle of each node: where a red band starts is since when it fails.', `s3prober_cycle_success{${N}}`, '{{target}} {{node}}'), 16, 8],
+      [bargauge('Since last successful cycle', 'Time since each node last finished a cycle without failure, within the dashboard range (a node that failed all of it shows none: see the status per node).', 's', `time() - max by (target, node) (max_over_time(timestamp(s3prober_cycle_success{${N}} == 1)[$__range:$__interval]))`, '{{target}} {{node}}', { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 300 }, { color: 'red', value: 900 }] }), 8, 8],
+    ]],
+    ['Against its peers', [
+      [timeseries('Success ratio per node', `Successful over attempted operations per node (${ratioNote}); S3ProberNodeDown compares each node with its target's best.`, 'percentunit', [target(successRatio(' by (target, node) ', '$__rate_interval', N), '{{target}} {{node}}')], {}, { min: 0, max: 1 }), 12, 8],
+      [timeseries('Failures per node and reason', 'Failed operations per node and reason (README\'s reason table).', 'short', [target(`sum by (target, node, reason) (increase(s3prober_operation_failures_total{${N}}[$__rate_interval]))`, '{{target}} {{node}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+      [timeseries('p90 latency per node', 'p90 of successful operations per node and operation.', 's', [target(nodeP90, '{{node}} {{operation}}')]), 12, 8],
+      [timeseries('Latency against the peers (p90 / median of the nodes)', "Each node's p90 per operation over the median of its target's nodes: 1 is the norm; S3ProberNodeLatencyOutlier fires above 3 (with 3 nodes or more, over 100 ms, over 15 minutes).", 'none', [
+        target(`${nodeP90} / on (target, operation) group_left quantile by (target, operation) (0.5, ${nodeP90})`, '{{node}} {{operation}}'),
+      ]), 12, 8],
+    ]],
+  ]),
+});
+
+for (const d of [overview, drilldown, nodes]) {
   writeFileSync(join(outDir, `${d.uid}.json`), `${JSON.stringify(d, null, 2)}\n`);
 }

@@ -92,3 +92,6 @@ export function panelQueries(): PanelQuery[] {
   }
   return out;
 }
+
+/** The per-node dashboard's uid: its panels only have data for targets that probe their nodes. */
+export const NODES_DASHBOARD = 's3prober-nodes';

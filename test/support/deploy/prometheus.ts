@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { spawnProc, type Proc } from '../proc.js';
 import { freePort } from '../rgw.js';
-import { waitFor } from './lib.js';
+import { repoPath, waitFor } from './lib.js';
 
 export interface PromResult {
   metric: Record<string, string>;
@@ -85,3 +85,13 @@ export function withShortFor(alertFile: string, dir: string, forValue = '0s'): s
   writeFileSync(out, stringify(alerts));
   return out;
 }
+
+/** The shipped recording rules as they are and the shipped alerts with `for:` shortened (withShortFor):
+ *  what a live test loads. */
+export function shippedRuleFiles(dir: string, forValue = '0s'): string[] {
+  return [repoPath('deploy', 'prometheus', 's3prober.rules.yml'), withShortFor(repoPath('deploy', 'prometheus', 's3prober.alerts.yml'), dir, forValue)];
+}
+
+/** Series that have at least one real (non-NaN) value. */
+export const withData = (rs: PromResult[]): PromResult[] =>
+  rs.filter((s) => (s.values ?? (s.value ? [s.value] : [])).some(([, v]) => v !== 'NaN'));

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { allPanels, dashboardDir, expand, loadDashboards, panelQueries } from '../../support/deploy/dashboards.js';
+import { allPanels, dashboardDir, expand, loadDashboards, NODES_DASHBOARD, panelQueries } from '../../support/deploy/dashboards.js';
 import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from '../../support/deploy/lib.js';
 
 const dashboards = loadDashboards();
@@ -128,6 +128,15 @@ test('the overview and drill-down cover what the issue asks for', () => {
     assert.ok(t.includes(m), `drill-down lacks ${m}`);
   }
   assert.ok(allPanels(target).filter((p) => p.type === 'heatmap').length >= 2, 'client and wire heatmaps');
+  // Per node: which node (by node, on node targets only), since when, against its peers.
+  const nodes = byUid.get(NODES_DASHBOARD);
+  assert.ok(nodes, 'a per-node dashboard');
+  const n = allPanels(nodes).filter((p) => p.type !== 'row').flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+  for (const e of n) assert.match(e, /node|s3prober_target_nodes|s3prober_node_discovery/, `per-node panel without nodes: ${e}`);
+  const all = n.join('\n');
+  for (const m of ['s3prober_cycle_success{target=~"$target",node!=""}', 'timestamp(', 'quantile by (target, operation) (0.5,', 'outcome="success"', 's3prober_target_nodes', 's3prober_node_discovery_failures_total']) {
+    assert.ok(all.includes(m), `per-node dashboard lacks ${m}`);
+  }
 });
 
 test('every panel query is valid PromQL over exported metric families; every variable is defined', () => {

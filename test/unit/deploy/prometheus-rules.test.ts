@@ -2,7 +2,7 @@
 // mixin conventions (prefix, severity, annotations, runbook) and an alert test for every alert.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { DEFAULT_PORT } from '../../../src/config/listen.js';
 import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from '../../support/deploy/lib.js';
@@ -16,16 +16,31 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 interface RuleFile {
-  groups: { name: string; rules: Rule[] }[];
+  groups: { name: string; interval?: string; rules: Rule[] }[];
+}
+interface AlertTest {
+  alertname: string;
+  exp_alerts?: { exp_labels?: Record<string, string> }[];
+}
+interface RuleTestFile {
+  group_eval_order?: string[];
+  tests: { alert_rule_test?: AlertTest[] }[];
 }
 
 const promDir = repoPath('deploy', 'prometheus');
 const load = (f: string): RuleFile => parse(readFileSync(repoPath('deploy', 'prometheus', f), 'utf8')) as RuleFile;
 const recording = load('s3prober.rules.yml').groups.flatMap((g) => g.rules);
-/** The alert files, each with its promtool unit tests in tests/<file minus .yml>.test.yml. */
+/** The alert files: every one is loaded by Prometheus and has promtool unit tests in tests/. */
 const ALERT_FILES = ['s3prober.alerts.yml', 's3prober.shards.alerts.yml'];
-const alertTestFile = (f: string): string => `tests/${f.replace(/\.yml$/, '.test.yml')}`;
 const alerts = ALERT_FILES.flatMap((f) => load(f).groups.flatMap((g) => g.rules));
+/** Every group in the order Prometheus reads them: the rules file, then the alerts file (the shard
+ *  alerts read no recorded series). */
+const groups = [...load('s3prober.rules.yml').groups, ...load('s3prober.alerts.yml').groups];
+const testFiles = readdirSync(repoPath('deploy', 'prometheus', 'tests')).filter((f) => f.endsWith('.test.yml')).sort();
+const ruleTests = testFiles.map((f) => ({
+  file: f,
+  ...(parse(readFileSync(repoPath('deploy', 'prometheus', 'tests', f), 'utf8')) as RuleTestFile),
+}));
 
 test('promtool check rules accepts the rule files', () => {
   const r = runOk('promtool', ['check', 'rules', 's3prober.rules.yml', ...ALERT_FILES], { cwd: promDir });
@@ -34,9 +49,41 @@ test('promtool check rules accepts the rule files', () => {
 });
 
 test('promtool test rules: every alert unit test passes', () => {
-  for (const f of ALERT_FILES) {
-    const r = runOk('promtool', ['test', 'rules', alertTestFile(f)], { cwd: promDir });
-    assert.match(r.stdout + r.stderr, /SUCCESS/);
+  assert.ok(testFiles.length >= 4, `test files: ${testFiles.join(', ')}`);
+  const r = runOk('promtool', ['test', 'rules', ...testFiles.map((f) => `tests/${f}`)], { cwd: promDir });
+  assert.equal([...(r.stdout + r.stderr).matchAll(/SUCCESS/g)].length, testFiles.length, r.stdout + r.stderr);
+});
+
+test('a recorded series is recorded before the rules that read it; tests evaluate groups in that order', () => {
+  // Prometheus evaluates a group's rules in order: a rule reading a series recorded later in its
+  // own group, or in a later group, sees the previous evaluation's value (or none at first).
+  const recordedIn = new Map<string, number>();
+  for (const [gi, g] of groups.entries()) {
+    for (const [ri, r] of g.rules.entries()) {
+      for (const m of parsePromQL(r.expr).metrics) {
+        const at = recordedIn.get(m);
+        const later = groups.slice(gi).flatMap((h, hi) => (hi === 0 ? h.rules.slice(ri) : h.rules)).some((x) => x.record === m);
+        assert.ok(at !== undefined || !later, `${g.name}/${r.alert ?? r.record} reads ${m}, recorded only after it`);
+      }
+      if (r.record) recordedIn.set(r.record, gi);
+    }
+  }
+  // promtool evaluates groups in any order unless told: files that pin it pin this one.
+  for (const t of ruleTests.filter((x) => x.group_eval_order)) {
+    assert.deepEqual(t.group_eval_order, groups.map((g) => g.name), `${t.file}: group_eval_order`);
+  }
+});
+
+test('the per-node error ratios are the SLO 5m ratio by node (and operation), without 0/0', () => {
+  const base = recording.find((r) => r.record === 'target:s3prober_operations_errors:ratio_rate5m')!.expr;
+  const squash = (e: string) => e.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
+  for (const [record, by] of [
+    ['target_node:s3prober_operations_errors:ratio_rate5m', 'target, node'],
+    ['target_node_operation:s3prober_operations_errors:ratio_rate5m', 'target, node, operation'],
+  ] as const) {
+    const r = recording.find((x) => x.record === record);
+    assert.ok(r, `${record} is recorded`);
+    assert.equal(squash(r.expr), squash(`(${base.replaceAll('by (target)', `by (${by})`)}) >= 0`), record);
   }
 });
 
@@ -66,6 +113,7 @@ test('alerts follow the mixin conventions', () => {
     assert.ok(anchors.has(a.alert.toLowerCase()), `${a.alert}: runbooks.md has a "## ${a.alert}" section`);
   }
   const required = [
+    'S3ProberNodeDown', 'S3ProberNodeLatencyOutlier', 'S3ProberLatencyAnomaly', 'S3ProberErrorRatioAnomaly',
     'S3ProberTargetDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure',
     'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberCertificateExpiring', 'S3ProberEbpfTracerDown',
     'S3ProberEbpfEventsDropped', 'S3ProberErrorBudgetBurn', 'S3ProberStepUnsupported', 'S3ProberInternalError',
@@ -78,27 +126,21 @@ test('alerts follow the mixin conventions', () => {
   assert.deepEqual(burn.map((a) => `${a.labels?.long_window}/${a.labels?.short_window}`), ['1h/5m', '6h/30m', '1d/2h', '3d/6h']);
 });
 
-test('every alert and every severity variant has a firing unit test', () => {
-  interface AlertTest {
-    alertname: string;
-    exp_alerts?: { exp_labels?: Record<string, string> }[];
-  }
-  const tests = ALERT_FILES.flatMap((f) => (parse(readFileSync(repoPath('deploy', 'prometheus', alertTestFile(f)), 'utf8')) as {
-    tests: { alert_rule_test?: AlertTest[] }[];
-  }).tests);
+test('every alert and every severity and baseline variant has a firing unit test', () => {
   const fired = new Set<string>();
   const silent = new Set<string>();
-  for (const t of tests) {
+  for (const t of ruleTests.flatMap((f) => f.tests)) {
     for (const at of t.alert_rule_test ?? []) {
       if ((at.exp_alerts ?? []).length === 0) silent.add(at.alertname);
-      for (const e of at.exp_alerts ?? []) fired.add(`${at.alertname}/${e.exp_labels?.severity}`);
+      for (const e of at.exp_alerts ?? []) fired.add(`${at.alertname}/${e.exp_labels?.severity}/${e.exp_labels?.baseline}`);
     }
   }
   for (const a of alerts) {
-    assert.ok(fired.has(`${a.alert}/${a.labels?.severity}`), `no test expects ${a.alert} (severity ${a.labels?.severity}) to fire`);
+    const variant = `${a.alert}/${a.labels?.severity}/${a.labels?.baseline}`;
+    assert.ok(fired.has(variant), `no test expects ${a.alert} (severity ${a.labels?.severity}, baseline ${a.labels?.baseline}) to fire`);
   }
   // Tests that also pin a "not yet / no longer firing" moment, for the alerts with a for: or window.
-  for (const name of ['S3ProberExporterDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure', 'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberStepUnsupported', 'S3ProberInternalError', 'S3ProberShardCoverageGap', 'S3ProberShardCoverageOverlap']) {
+  for (const name of ['S3ProberExporterDown', 'S3ProberCycleFailing', 'S3ProberHighLatency', 'S3ProberIntegrityFailure', 'S3ProberStalled', 'S3ProberLeftoversPilingUp', 'S3ProberStepUnsupported', 'S3ProberInternalError', 'S3ProberShardCoverageGap', 'S3ProberShardCoverageOverlap', 'S3ProberNodeDown', 'S3ProberNodeLatencyOutlier', 'S3ProberLatencyAnomaly', 'S3ProberErrorRatioAnomaly']) {
     assert.ok(silent.has(name), `${name}: a test with exp_alerts: [] is expected`);
   }
 });
@@ -134,8 +176,9 @@ test('rules only use metric families the exporter exports, and every recorded se
     }
   }
   // Recording rules that nothing uses are allowed only for dashboards (latency quantiles).
+  const forDashboards = /^(target_operation:s3prober_(operation|wire)_duration_seconds:p\d+_rate\d+m|target:s3prober_client_overhead_seconds:p\d+_rate\d+m)$/;
   for (const r of recorded) {
-    if (r.startsWith('target:s3prober_operations_errors:')) assert.ok(used.has(r), `${r} is recorded but no alert uses it`);
+    if (!forDashboards.test(r)) assert.ok(used.has(r), `${r} is recorded but no rule or alert uses it`);
   }
 });
 
