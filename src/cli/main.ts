@@ -140,13 +140,14 @@ program
   .addOption(configOption('YAML config file'))
   .option('--older-than <duration>', 'only what is at least this old, e.g. 1h (default: everything)', '0s')
   .option('--durable', "also remove every target's durable set (its objects; the bucket stays), which nothing else ever touches")
-  .action(async (opts: { config?: string; olderThan: string; durable?: boolean }) => {
+  .option('--replication', "also remove every replication's objects at its source and destination (the bucket stays)")
+  .action(async (opts: { config?: string; olderThan: string; durable?: boolean; replication?: boolean }) => {
     const file = opts.config;
     if (!file) fail(new ConfigError('cleanup needs --config FILE (or S3PROBER_CONFIG)'));
     const olderThanMs = parseDuration(opts.olderThan);
     if (olderThanMs === undefined) fail(new ConfigError(`--older-than: expected a duration such as "1h", got ${JSON.stringify(opts.olderThan)}`));
     const config = await loadConfig(file).catch(fail);
-    process.exit((await runCleanup(config, { olderThanMs, durable: opts.durable === true })) ? 0 : 1);
+    process.exit((await runCleanup(config, { olderThanMs, durable: opts.durable === true, replication: opts.replication === true })) ? 0 : 1);
   });
 
 program

@@ -11,9 +11,11 @@ import { registerSecret } from '../log/scrub.js';
 import { prerender } from '../exposition/render.js';
 import { DurabilityRecorder } from '../metrics/durability-recorder.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
+import { ReplicationRecorder } from '../metrics/replication-recorder.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
 import type { CycleObserver } from '../probes/observer.js';
 import { operationsOf } from '../probes/plan.js';
+import { Replications } from '../probes/replications.js';
 import { TargetRunner } from '../probes/target-runner.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -49,8 +51,12 @@ export class ProberRuntime {
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
+  /** Outlive a reload that leaves them unchanged: their objects in flight are still followed. */
+  private readonly replications: Replications;
 
-  private constructor(private readonly opts: RuntimeOptions) {}
+  private constructor(private readonly opts: RuntimeOptions) {
+    this.replications = new Replications(opts.logger);
+  }
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
@@ -61,6 +67,7 @@ export class ProberRuntime {
     } catch (e) {
       await rt.wire.tracer.close();
       for (const r of rt.current.runners) r.destroy();
+      await rt.replications.stop();
       throw e;
     }
     rt.current.scheduler.start();
@@ -87,11 +94,17 @@ export class ProberRuntime {
     }
     const recorder = new MetricsRecorder(config, operationsOf);
     const durability = new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
+    const replication = new ReplicationRecorder(recorder.registry, config);
     const observer: CycleObserver = {
       onDurability: (r) => {
         durability.onDurability(r);
         if (r.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
       },
+      onReplication: (o) => {
+        replication.onReplication(o);
+        if (o.reason === 'internal') this.processMetrics.internalErrors.inc({ kind: 'cycle' });
+      },
+      onReplicationInFlight: (s) => replication.onReplicationInFlight(s),
       onOperation: (r) => recorder.onOperation(r),
       // after the turn that ends the request: the tracer's join and metrics then stay out of the
       // operation's measured duration
@@ -125,11 +138,15 @@ export class ProberRuntime {
           this.prerenderSoon();
         },
         // ready once every target has had a round, even one whose discovery found no node
-        onRoundEnd: (t) => this.everReady.add(t),
+        onRoundEnd: (t) => {
+          this.everReady.add(t);
+          this.replications.roundEnded(t);
+        },
         onSkipped: (t, why) => recorder.onCycleSkipped(t, why),
         onStart: (t, d) => recorder.onCycleStart(t, d),
       },
     });
+    this.replications.update(config, observer);
     return { config, recorder, runners, scheduler };
   }
 
@@ -215,6 +232,7 @@ export class ProberRuntime {
     this.server?.close();
     this.server?.closeAllConnections();
     await this.current.scheduler.stop();
+    await this.replications.stop(); // deletes the objects in flight at both sides
     clearTimeout(this.prerenderTimer);
     for (const r of this.current.runners) r.destroy();
     await this.wire.tracer.close();
