@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
@@ -83,6 +84,9 @@ function probeOf(config: Config) {
   return { probe, outcomes, inFlight, value, prefix: replicationKeyPrefix(r.keyPrefix, r.name) };
 }
 
+/** Where cleanup's report goes when the test reads the store instead. */
+const devNull = () => new Writable({ write: (_c, _e, done) => done() });
+
 const failedOps = (o: ReplicationOutcome) => o.operations.filter((op) => op.outcome !== 'success').map((op) => `${op.target}:${op.operation}:${op.reason}`);
 
 describe('replication lag against RGW multisite', () => {
@@ -133,5 +137,107 @@ describe('replication lag against RGW multisite', () => {
     // the prober's own keys are gone at both sides (the old one swept); the operator's key and the bucket stay
     await until(async () => (await keysUnder(a, BUCKET, prefix)).length === 0 && (await keysUnder(b, BUCKET, prefix)).length === 0, 'no replication key left at either side');
     assert.deepEqual(await keysUnder(a, BUCKET, 'operator/'), ['operator/keep']);
+  });
+
+  test('a bucket whose sync is disabled is stuck: the object times out, is counted, and is deleted at both sides', async () => {
+    const config = pairConfig('stuck', '3s');
+    const { probe, outcomes, value, prefix } = probeOf(config);
+    await rgw.admin('bucket', 'sync', 'disable', `--bucket=${BUCKET}`);
+    try {
+      probe.tick();
+      await until(() => outcomes.length === 1, 'the object given up on');
+      await probe.stop();
+    } finally {
+      await rgw.admin('bucket', 'sync', 'enable', `--bucket=${BUCKET}`);
+    }
+    const [o] = outcomes;
+    assert.equal(o!.kind, 'object');
+    assert.equal(o!.reason, 'timeout', o!.detail);
+    assert.equal(o!.lagSeconds, undefined);
+    assert.match(o!.detail!, /not at the destination 3s after the write \(\d+ polls\)/);
+    // polls at 0.5 s, 1.5 s, 3.5 s after the write: the last one at the timeout
+    assert.ok(o!.polls >= 3, `${o!.polls} polls`);
+    assert.deepEqual(failedOps(o!), [], 'every poll was answered: nothing had arrived');
+    // what S3ProberReplicationStuck reads: a failure, and no lag observed
+    const labels = { replication: 'stuck', source: 'zone-a', destination: 'zone-b', kind: 'object' };
+    assert.equal(await value(REPLICATION_METRICS.failures, { ...labels, reason: 'timeout' }), 1);
+    assert.equal(await value(REPLICATION_METRICS.lag, labels, `${REPLICATION_METRICS.lag}_count`), undefined);
+    assert.equal(await value(REPLICATION_METRICS.inFlight, labels), 0);
+    await until(async () => (await keysUnder(a, BUCKET, prefix)).length === 0 && (await keysUnder(b, BUCKET, prefix)).length === 0, 'the abandoned object deleted at both sides');
+  });
+
+  test('an object overwritten at zone b behind the prober\'s back is integrity, and is deleted at both sides', async () => {
+    const config = pairConfig('rot', '60s');
+    const { probe, outcomes, value, prefix } = probeOf(config);
+    await rgw.admin('bucket', 'sync', 'disable', `--bucket=${BUCKET}`);
+    try {
+      probe.tick();
+      let key = '';
+      await until(async () => { key = (await keysUnder(a, BUCKET, prefix))[0] ?? ''; return key !== ''; }, 'the object written at zone a');
+      const wrong = Buffer.from(replicationContent(key));
+      wrong[100] = (wrong[100] ?? 0) ^ 0xff;
+      await b.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: wrong }));
+      await until(() => outcomes.length === 1, 'the object found at zone b');
+      await probe.stop();
+      const [o] = outcomes;
+      assert.equal(o!.key, key);
+      assert.equal(o!.reason, 'integrity', o!.detail);
+      assert.match(o!.detail!, /arrived with other bytes: GetObject returned different bytes from byte 100 on/);
+      assert.equal(await value(REPLICATION_METRICS.failures, { replication: 'rot', source: 'zone-a', destination: 'zone-b', kind: 'object', reason: 'integrity' }), 1);
+    } finally {
+      await rgw.admin('bucket', 'sync', 'enable', `--bucket=${BUCKET}`);
+    }
+    await until(async () => (await keysUnder(a, BUCKET, prefix)).length === 0 && (await keysUnder(b, BUCKET, prefix)).length === 0, 'the object deleted at both sides');
+  });
+
+  test('cleanup leaves the replicated bucket alone; cleanup --replication removes the prober\'s keys at both sides', async () => {
+    const config = pairConfig('tidy', '60s');
+    const prefix = replicationKeyPrefix(config.replication[0]!.keyPrefix, 'tidy');
+    const fresh = `${prefix}${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').toLowerCase()}-a1b2c3`;
+    await a.send(new PutObjectCommand({ Bucket: BUCKET, Key: fresh, Body: 'x' }));
+    await b.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}20200101t000000z-abcdef`, Body: 'x' }));
+    assert.ok(await runCleanup(config, { olderThanMs: 0, durable: false }, devNull()));
+    assert.ok((await keysUnder(a, BUCKET, prefix)).includes(fresh), 'plain cleanup leaves replication keys');
+    assert.ok(await runCleanup(config, { olderThanMs: 0, durable: false, replication: true }, devNull()));
+    await until(async () => (await keysUnder(a, BUCKET, prefix)).length === 0 && (await keysUnder(b, BUCKET, prefix)).length === 0, 'the replication keys removed at both sides');
+    await b.send(new HeadBucketCommand({ Bucket: BUCKET }));
+    assert.deepEqual(await keysUnder(a, BUCKET, 'operator/'), ['operator/keep'], 'and nothing else');
+  });
+
+  test('in the running exporter: each round of the source sends an object, lag on /metrics', async () => {
+    const config = pairConfig('live', '60s', { schedule: '*/1 * * * * *' });
+    const rt = await ProberRuntime.start({ config, listen: '127.0.0.1:0', logger: pino({ level: 'silent' }) });
+    const url = `http://127.0.0.1:${rt.address.port}/metrics`;
+    const labels = { replication: 'live', source: 'zone-a', destination: 'zone-b', kind: 'delete' };
+    let text = '';
+    try {
+      await until(async () => {
+        text = await (await fetch(url)).text();
+        return (sample(text, `${REPLICATION_METRICS.lag}_count`, labels) ?? 0) >= 2;
+      }, 'deletes replicated in two rounds');
+      assert.equal(sample(text, REPLICATION_METRICS.failures, { ...labels, kind: 'object', reason: 'timeout' }), 0);
+      assert.equal(sample(text, REPLICATION_METRICS.skippedWrites, { replication: 'live', source: 'zone-a', destination: 'zone-b' }), 0);
+    } finally {
+      await rt.stop();
+    }
+    // stop deleted what was in flight
+    const prefix = replicationKeyPrefix(config.replication[0]!.keyPrefix, 'live');
+    await until(async () => (await keysUnder(a, BUCKET, prefix)).length === 0 && (await keysUnder(b, BUCKET, prefix)).length === 0, 'nothing left after stop');
+  });
+
+  // last: zone b's gateway does not come back
+  test("zone b's gateway down: the object fails with its polls' reason", async () => {
+    const config = pairConfig('down', '3s');
+    const { probe, outcomes, value } = probeOf(config);
+    const rgwB = readFileSync(path.join(rgw.base, 'pids'), 'utf8').split('\n').find((l) => l.startsWith('rgw-b '))!.split(' ')[1];
+    process.kill(Number(rgwB), 'SIGKILL');
+    probe.tick();
+    await until(() => outcomes.length === 1, 'the object given up on');
+    await probe.stop();
+    const [o] = outcomes;
+    assert.equal(o!.reason, 'connection_refused', o!.detail);
+    assert.match(o!.detail!, /not at the destination 3s after the write .*the last poll failed/);
+    assert.ok(failedOps(o!).every((f) => f.startsWith('zone-b:HeadObject:connection_refused')));
+    assert.equal(await value(REPLICATION_METRICS.failures, { replication: 'down', source: 'zone-a', destination: 'zone-b', kind: 'object', reason: 'connection_refused' }), 1);
   });
 });
