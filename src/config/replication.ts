@@ -2,7 +2,7 @@
 // them, and how long an object may take to arrive (src/probes/replication.ts). Its bounds and the
 // polls' back-off live here; the schema, its messages, README and the tests derive from them.
 import { z } from 'zod';
-import { bucketName } from './bucket-name.js';
+import { bucketName, isEphemeralBucketName } from './bucket-name.js';
 import { duration } from './duration.js';
 import { configName } from './name.js';
 
@@ -58,8 +58,8 @@ export function checkReplications(targets: TargetBuckets[], replications: Replic
     for (const t of targets) {
       if (t.bucket.mode === 'fixed' && t.bucket.name === r.bucket) {
         issue('bucket', `the fixed canary bucket of target ${JSON.stringify(t.name)}, which sweeps empty: replication needs a bucket of its own`);
-      } else if (t.bucket.mode === 'ephemeral' && r.bucket.startsWith(`${t.bucket.prefix}-`)) {
-        issue('bucket', `named like the ephemeral canary buckets of target ${JSON.stringify(t.name)} (${t.bucket.prefix}-...), which sweeps delete: choose another name`);
+      } else if (t.bucket.mode === 'ephemeral' && isEphemeralBucketName(r.bucket, t.bucket.prefix)) {
+        issue('bucket', `named like the ephemeral canary buckets of target ${JSON.stringify(t.name)} (${t.bucket.prefix}-<tag>-<cycle id>), which sweeps delete: choose another name`);
       }
       if (t.durability?.bucket === r.bucket) issue('bucket', `the durable set's bucket of target ${JSON.stringify(t.name)}: replication needs a bucket of its own`);
     }

@@ -8,6 +8,7 @@ import {
   ListMultipartUploadsCommand, type ListMultipartUploadsCommandOutput, ListObjectsV2Command, type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { CYCLE_ID_PATTERN } from '../config/bucket-name.js';
 import type { ReplicationConfig } from '../config/replication.js';
 import type { TargetConfig } from '../config/schema.js';
 import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
@@ -37,7 +38,7 @@ export interface SweepOptions {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function ownBucketPattern(prefix: string, target: string): RegExp {
-  return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
+  return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}${CYCLE_ID_PATTERN}$`);
 }
 
 /** "NotImplemented (HTTP 501): ..." from whatever a call threw. */

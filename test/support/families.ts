@@ -4,6 +4,7 @@ import { Histogram, Registry, Summary } from 'prom-client';
 import { parseConfig } from '../../src/config/load.js';
 import { DurabilityRecorder } from '../../src/metrics/durability-recorder.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
+import { ReplicationRecorder } from '../../src/metrics/replication-recorder.js';
 import { ProcessMetrics } from '../../src/metrics/process-metrics.js';
 import { WireRecorder } from '../../src/metrics/wire-recorder.js';
 import { operationsOf } from '../../src/probes/plan.js';
@@ -19,6 +20,7 @@ export function exportedFamilies(): Map<string, FamilyKind> {
   const out = new Map<string, FamilyKind>();
   const recorder = new MetricsRecorder(config, operationsOf);
   new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
+  new ReplicationRecorder(recorder.registry, config);
   for (const r of [new ProcessMetrics().registry, recorder.registry, wire]) {
     for (const m of r.getMetricsAsArray()) {
       const name = (m as unknown as { name: string }).name;
