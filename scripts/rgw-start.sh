@@ -4,9 +4,13 @@
 #
 # Env: BASE (state dir, default .work/rgw), RGW_PORT (7480), MON_PORT (6789),
 #      S3_ACCESS_KEY (prober), S3_SECRET_KEY (prober-secret), MEMSTORE_BYTES (2 GiB),
-#      RGW_FORCE=1 (restart even if a matching cluster is already running), RGW_DEBUG (debug_rgw, 0/5).
+#      RGW_FORCE=1 (restart even if a matching cluster is already running), RGW_DEBUG (debug_rgw, 0/5),
+#      ZONE_B_PORT: RGW multisite as Ceph documents it, on this one cluster: a realm with one
+#      zonegroup and two zones, a (master, RGW_PORT) and b (ZONE_B_PORT), each served by a radosgw
+#      of its own with rgw_zone set, b syncing from a; ready once b's metadata sync has caught up.
 # Quiet on success: stdout is exactly one line,
 #   RGW_READY endpoint=http://127.0.0.1:PORT access_key=AK base=/abs/base reused=0|1 seconds=N
+# (with ZONE_B_PORT, " endpoint_b=http://127.0.0.1:ZONE_B_PORT" after the endpoint)
 # (the secret is never printed: callers pass it in, and output may end up in logs).
 # Safe to call when already running: a live cluster in BASE with the same ports and keys is reused.
 # Every daemon pid is recorded in $BASE/pids; rgw-stop.sh kills exactly those.
@@ -16,7 +20,8 @@ BASE=${BASE:-$PWD/.work/rgw}
 RGW_PORT=${RGW_PORT:-7480} MON_PORT=${MON_PORT:-6789}
 AK=${S3_ACCESS_KEY:-prober} SK=${S3_SECRET_KEY:-prober-secret}
 die() { echo "rgw-start: $*" >&2; exit 1; }
-[[ "$RGW_PORT" =~ ^[0-9]+$ && "$MON_PORT" =~ ^[0-9]+$ ]] || die "RGW_PORT/MON_PORT must be numbers"
+ZONE_B_PORT=${ZONE_B_PORT:-}
+[[ "$RGW_PORT" =~ ^[0-9]+$ && "$MON_PORT" =~ ^[0-9]+$ && "$ZONE_B_PORT" =~ ^[0-9]*$ ]] || die "RGW_PORT/MON_PORT/ZONE_B_PORT must be numbers"
 mkdir -p "$BASE"; BASE=$(cd "$BASE" && pwd)
 [ "$BASE" != / ] && [ "$BASE" != "$HOME" ] || die "refusing BASE=$BASE"
 
@@ -35,7 +40,7 @@ if [ -n "${MISSING:-}" ]; then
     || die "apt-get install $PKGS failed, see $BASE.apt.log"
 fi
 
-STATE="rgw_port=$RGW_PORT mon_port=$MON_PORT keys=$(printf '%s:%s' "$AK" "$SK" | sha256sum | cut -c1-16)"
+STATE="rgw_port=$RGW_PORT zone_b_port=$ZONE_B_PORT mon_port=$MON_PORT keys=$(printf '%s:%s' "$AK" "$SK" | sha256sum | cut -c1-16)"
 alive() { # pid is running, not a zombie, and is one of OUR daemons (guards against pid reuse)
   [ -r "/proc/$1/cmdline" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] &&
     tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$BASE/ceph.conf"; }
@@ -43,19 +48,20 @@ alive() { # pid is running, not a zombie, and is one of OUR daemons (guards agai
 # Without ss (no iproute2) fall back to "something answers".
 if command -v ss >/dev/null; then listens() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$2,"; }
 else listens() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }; fi
-ready_line() { echo "RGW_READY endpoint=http://127.0.0.1:$RGW_PORT access_key=$AK base=$BASE reused=$1 seconds=$SECONDS"; }
+ready_line() { echo "RGW_READY endpoint=http://127.0.0.1:$RGW_PORT${ZONE_B_PORT:+ endpoint_b=http://127.0.0.1:$ZONE_B_PORT} access_key=$AK base=$BASE reused=$1 seconds=$SECONDS"; }
 
 if [ -f "$BASE/pids" ]; then
   ok=1; while read -r _ pid; do alive "$pid" || ok=0; done < "$BASE/pids"
   if [ $ok = 1 ] && [ "${RGW_FORCE:-0}" != 1 ] && [ "$(cat "$BASE/state" 2>/dev/null)" = "$STATE" ] &&
-     listens "$RGW_PORT" "$(awk '$1 == "rgw" {print $2}' "$BASE/pids")" && curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; then
+     listens "$RGW_PORT" "$(awk '$1 == "rgw" {print $2}' "$BASE/pids")" &&
+     { [ -z "$ZONE_B_PORT" ] || listens "$ZONE_B_PORT" "$(awk '$1 == "rgw-b" {print $2}' "$BASE/pids")"; } && curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; then
     ready_line 1; exit 0
   fi
   exec 9>&-; "$HERE/rgw-stop.sh" >/dev/null; exec 9>"$BASE.lock"; flock -w 180 9
 fi
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for p in "$RGW_PORT" "$MON_PORT"; do port_busy "$p" && die "port $p on 127.0.0.1 is already in use"; done
+for p in "$RGW_PORT" $ZONE_B_PORT "$MON_PORT"; do port_busy "$p" && die "port $p on 127.0.0.1 is already in use"; done
 
 # Wipe only what we created before (marker), never an arbitrary directory someone pointed BASE at.
 if [ -n "$(ls -A "$BASE")" ]; then
@@ -161,13 +167,18 @@ osd_op_num_threads_per_shard = 2
 # Short-lived CLI clients (ceph, radosgw-admin) would otherwise create admin sockets and log files.
 admin_socket =
 log_file = /dev/null
-[client.rgw.a]
-admin_socket = $BASE/run/rgw.asok
-log_file = $BASE/log/rgw.log
+CONF
+
+# One radosgw: rgw_section NAME FILES PORT [ZONE] (FILES: its socket, log and data are named so)
+rgw_section() { cat <<SECTION
+[client.rgw.$1]
+admin_socket = $BASE/run/$2.asok
+log_file = $BASE/log/$2.log
 # Level 1 logs every request (~40 MB/day for a prober); errors are level 0. RGW_DEBUG=1/5 for more.
 debug_rgw = ${RGW_DEBUG:-0/0}
-rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
-rgw_data = $BASE/rgw
+rgw_frontends = beast endpoint=127.0.0.1:$3 tcp_nodelay=1
+rgw_data = $BASE/$2
+${4:+rgw_zone = $4}
 # Every prober cycle creates and deletes a bucket and lists it: with Pacific's 11 index shards that
 # is 11 index objects to create and remove and 11 to read per listing page; one serves the small
 # buckets of a prober. Beast yields while it waits on RADOS, so 16 threads (not 512) carry any load
@@ -176,7 +187,10 @@ rgw_data = $BASE/rgw
 rgw_override_bucket_index_max_shards = 1
 rgw_thread_pool_size = 16
 rgw_dynamic_resharding = false
-CONF
+SECTION
+}
+if [ -z "$ZONE_B_PORT" ]; then rgw_section a rgw "$RGW_PORT" >> "$CONF"
+else rgw_section a rgw "$RGW_PORT" a >> "$CONF"; rgw_section b rgw-b "$ZONE_B_PORT" b >> "$CONF"; fi
 
 ceph() { timeout 30 /usr/bin/ceph -c "$CONF" --connect-timeout 10 "$@"; }
 wait_for() { # wait_for WHAT SECONDS PID CMD...: fail fast if the daemon PID dies meanwhile
@@ -200,18 +214,43 @@ OSD_ID=$(ceph osd new "$OSD_UUID" 2> "$BASE/log/osd-new.log")
 timeout 30 ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" > "$BASE/log/osd-mkfs.log" 2>&1
 # One ceph CLI process for all cluster commands: each invocation costs ~0.3 s of Python start-up.
 { echo "osd crush add osd.$OSD_ID 1.0 root=default host=localhost"
-  for p in .rgw.root default.rgw.{log,control,meta,buckets.index,buckets.data,buckets.non-ec}; do
+  zones=default; [ -z "$ZONE_B_PORT" ] || zones="a b"
+  for p in .rgw.root $(for z in $zones; do echo $z.rgw.{log,control,meta,buckets.index,buckets.data,buckets.non-ec}; done); do
     echo "osd pool create $p 8 8"; echo "osd pool application enable $p rgw"; done
 } | timeout 60 /usr/bin/ceph -c "$CONF" > "$BASE/log/pools.log" 2>&1
 spawn osd ceph-osd -i "$OSD_ID"
 osd_up() { ceph osd stat | grep -q '1 up'; }
 wait_for "ceph-osd up" 30 "$(pid_of osd)" osd_up
+admin() { timeout 60 radosgw-admin -c "$CONF" "$@"; }
+if [ -n "$ZONE_B_PORT" ]; then
+  # Ceph's multisite steps (docs/radosgw/multisite), both zones on this cluster: zone b's gateway
+  # pulls a's metadata and data through a's endpoint with the system user's keys.
+  SYNC_AK=s3prober-sync SYNC_SK=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  A="http://127.0.0.1:$RGW_PORT" B="http://127.0.0.1:$ZONE_B_PORT"
+  { admin realm create --rgw-realm=s3prober --default &&
+    admin zonegroup create --rgw-zonegroup=s3prober --rgw-realm=s3prober --endpoints="$A" --master --default &&
+    admin zone create --rgw-zonegroup=s3prober --rgw-zone=a --endpoints="$A" --master --default \
+      --access-key="$SYNC_AK" --secret="$SYNC_SK" &&
+    admin zone create --rgw-zonegroup=s3prober --rgw-zone=b --endpoints="$B" \
+      --access-key="$SYNC_AK" --secret="$SYNC_SK" &&
+    admin user create --uid=s3prober-sync --display-name="multisite sync" --system \
+      --access-key="$SYNC_AK" --secret="$SYNC_SK" &&
+    admin period update --commit; } > "$BASE/log/multisite.log" 2>&1 || die "multisite set-up failed, see $BASE/log/multisite.log"
+fi
 spawn rgw radosgw -n client.rgw.a
-timeout 60 radosgw-admin -c "$CONF" user create --uid=prober --display-name=prober \
+admin user create --uid=prober --display-name=prober \
   --access-key="$AK" --secret="$SK" > "$BASE/user.json" 2> "$BASE/log/user-create.log"
 chmod 600 "$BASE/user.json"
-rgw_up() { listens "$RGW_PORT" "$(pid_of rgw)" && curl -sf -m 2 -o /dev/null "http://127.0.0.1:$RGW_PORT/"; }
-wait_for "radosgw on port $RGW_PORT" 60 "$(pid_of rgw)" rgw_up
+rgw_up() { listens "$1" "$(pid_of "$2")" && curl -sf -m 2 -o /dev/null "http://127.0.0.1:$1/"; }
+wait_for "radosgw on port $RGW_PORT" 60 "$(pid_of rgw)" rgw_up "$RGW_PORT" rgw
+if [ -n "$ZONE_B_PORT" ]; then
+  spawn rgw-b radosgw -n client.rgw.b
+  wait_for "radosgw of zone b on port $ZONE_B_PORT" 60 "$(pid_of rgw-b)" rgw_up "$ZONE_B_PORT" rgw-b
+  # b serves S3 with the users of a only once its metadata sync caught up
+  synced() { admin sync status --rgw-zone=b > "$BASE/log/sync-status.log" 2>&1
+    grep -q 'metadata is caught up with master' "$BASE/log/sync-status.log" || { sleep 1; false; }; }
+  wait_for "zone b's metadata sync" 120 "$(pid_of rgw-b)" synced
+fi
 echo "$STATE" > "$BASE/state"
 trap - EXIT
 ready_line 0

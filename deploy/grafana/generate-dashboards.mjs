@@ -215,10 +215,48 @@ const successRatio = (by, win, sel = T) =>
 const ratioNote = 'skipped steps and failures with reason unsupported or internal left out, as in the SLO rules';
 const ratioThresholds = { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 0.99 }, { color: 'green', value: 0.995 }] };
 
+// Rows of the opt-in checks, each a function of its own so that others' rows merge beside them.
+function durabilityRow() {
+  return ['Durable canaries', [
+    [bargauge('Durable objects lost or rotten', 'Durable objects found gone (lost) or with other bytes (integrity) in the dashboard range, per target; each was rewritten (S3ProberDurableDataLost).', 'none',
+      `sum by (target) (increase(s3prober_durability_failures_total{${T},reason=~"lost|integrity"}[$__range]))`, '{{target}}',
+      { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] }), 8, 8],
+    [bargauge('Since the last full pass', 'Time since a pass over the durable set verified every object (S3ProberDurableSetUnverified after a day).', 's',
+      `time() - max by (target) (s3prober_durable_last_full_pass_timestamp_seconds{${T}})`, '{{target}}',
+      { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 43200 }, { color: 'red', value: 86400 }] }), 8, 8],
+    [bargauge('Oldest intact object', 'Age of the oldest durable object the last full pass found intact: how long the store has kept data intact.', 's',
+      `time() - min by (target) (s3prober_durable_oldest_object_timestamp_seconds{${T}})`, '{{target}}',
+      { mode: 'absolute', steps: [{ color: 'blue', value: null }] }), 8, 8],
+    [timeseries('Durable objects by state', 'Objects of each durable set in the last full pass: ok, missing (lost; rewritten), corrupt (rewritten).', 'none',
+      [target(`sum by (target, state) (s3prober_durable_objects{${T}})`, '{{target}} {{state}}')]), 12, 8],
+    [timeseries('Durability failures by reason', 'Lost and rotten objects, and the durability check\'s failed requests by reason.', 'short',
+      [target(`sum by (target, reason) (increase(s3prober_durability_failures_total{${T}}[$__rate_interval]))`, '{{target}} {{reason}}')],
+      { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+  ]];
+}
+
+function replicationRow() {
+  const R = 'source=~"$target"';
+  return ['Replication', [
+    [timeseries('Replication lag p50 / p90', 'Seconds from the source acknowledging a write (object) or a delete to the destination showing it; an upper bound, to within the poll back-off (S3ProberReplicationLagHigh).', 's', [
+      target(`histogram_quantile(0.5, sum by (replication, kind, le) (rate(s3prober_replication_lag_seconds_bucket{${R}}[$__rate_interval])))`, '{{replication}} {{kind}} p50'),
+      target(`histogram_quantile(0.9, sum by (replication, kind, le) (rate(s3prober_replication_lag_seconds_bucket{${R}}[$__rate_interval])))`, '{{replication}} {{kind}} p90'),
+    ]), 12, 8],
+    [timeseries('Objects in flight', 'Objects written and not yet at the destination (object), deleted and still there (delete). Growing: replication falls behind.', 'none',
+      [target(`sum by (replication, kind) (s3prober_replication_in_flight{${R}})`, '{{replication}} {{kind}}')]), 12, 8],
+    [timeseries('Replication failures by reason', 'Writes and deletes that did not replicate: timeout (not there in time), integrity (other bytes), or the failed request\'s reason (S3ProberReplicationStuck).', 'short',
+      [target(`sum by (replication, kind, reason) (increase(s3prober_replication_failures_total{${R}}[$__rate_interval]))`, '{{replication}} {{kind}} {{reason}}')],
+      { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal', group: 'A' } }), 12, 8],
+    [bargauge('Since the last arrival', 'Time since the destination last showed a write (object) or a delete of the source.', 's',
+      `time() - max by (replication, kind) (s3prober_replication_last_success_timestamp_seconds{${R}})`, '{{replication}} {{kind}}',
+      { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 300 }, { color: 'red', value: 1800 }] }), 12, 8],
+  ]];
+}
+
 const overview = dashboard({
   uid: 's3prober-overview',
   title: 's3prober / Overview',
-  description: 'Every S3 target s3prober probes: success, cycle status, failures by reason, latency and certificate expiry.',
+  description: 'Every S3 target s3prober probes: success, cycle status, failures by reason, latency and certificate expiry; durable canaries and replication.',
   links: [{ title: 'Target drill-down', type: 'dashboards', tags: ['s3prober'], asDropdown: true, includeVars: false, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' }],
   variables: [queryVar('target', 'Target', 'label_values(s3prober_operations_total, target)', { multi: true, includeAll: true })],
   panels: layout([
@@ -244,6 +282,8 @@ const overview = dashboard({
       [bargauge('Certificate expiry', 'Time until the TLS certificate of each HTTPS target expires.', 's', `min by (target) (s3prober_tls_cert_expiry_timestamp_seconds{${T}}) - time()`, '{{target}}', { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 259200 }, { color: 'green', value: 1209600 }] }), 8, 8],
       [timeseries('Skipped cycles', 'Scheduled slots that ran no cycle: overrun, the previous cycle was still running; missed, the prober itself was blocked or starved for more than an interval.', 'short', [target(`sum by (target, reason) (increase(s3prober_cycles_skipped_total{${T}}[$__rate_interval]))`, '{{target}} {{reason}}')], { drawStyle: 'bars', fillOpacity: 80 }), 8, 8],
     ]],
+    durabilityRow(),
+    replicationRow(),
     ['The prober itself', [
       [timeseries('Kernel events', 'Events the eBPF tracer received and lost per exporter; any loss makes wire metrics incomplete (S3ProberEbpfEventsDropped).', 'short', [
         target('sum by (instance) (rate(s3prober_ebpf_events_total[$__rate_interval]))', '{{instance}} events/s'),

@@ -1,10 +1,12 @@
 // `s3prober cleanup`: sweep every target's own prefix; one line per target; false if anything remains.
-// `--durable` also removes every durable set, on purpose: nothing else ever does.
+// `--durable` also removes every durable set, on purpose: nothing else ever does. `--replication`
+// also removes each replication's keys at both of its sides (a running prober removes only its own
+// abandoned ones); the replicated bucket is the operator's and stays.
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { discoverNodes } from '../probes/discovery.js';
 import { createTargetClient } from '../s3/client.js';
-import { removeDurableSet, type SweepResult, sweep } from '../probes/sweep.js';
+import { removeDurableSet, removeReplicationKeys, type SweepResult, sweep } from '../probes/sweep.js';
 import { scrubSecrets } from '../log/scrub.js';
 import { EXIT } from './exit-codes.js';
 import { fail } from './fail.js';
@@ -14,6 +16,8 @@ export interface CleanupOptions {
   olderThanMs: number;
   /** Also every target's durable set (its keys; its bucket stays). */
   durable: boolean;
+  /** Also every replication's keys at its source and destination (the bucket stays). */
+  replication?: boolean;
 }
 
 /** The command: exits 0 only if nothing of the prober's is left. */
@@ -39,6 +43,12 @@ export async function runCleanup(config: Config, o: CleanupOptions, out: NodeJS.
       report(t.name, await sweep(client.s3, t, opts));
       if (o.durable && t.durability) {
         report(`${t.name} durable set (bucket ${t.durability.bucket}, kept)`, await removeDurableSet(client.s3, t, { ...opts, olderThanMs: 0 }), false);
+      }
+      for (const r of o.replication ? config.replication : []) {
+        for (const side of ['source', 'destination'] as const) {
+          if (r[side] !== t.name) continue;
+          report(`${t.name} replication ${r.name} (${side}, bucket ${r.bucket}, kept)`, await removeReplicationKeys(client.s3, t, r, opts), false);
+        }
       }
     } finally {
       client.destroy();

@@ -93,8 +93,9 @@ program
   .addOption(configOption('YAML config file').makeOptionMandatory())
   .addOption(new Option('--older-than <duration>', 'only what is at least this old, e.g. 1h').argParser(durationArg).default(0, 'everything'))
   .option('--durable', "also remove every target's durable set (its objects; the bucket stays), which nothing else ever touches")
-  .action(async (opts: { config: string; olderThan: number; durable?: boolean }) =>
-    (await import('./cleanup.js')).cleanupCommand(opts.config, { olderThanMs: opts.olderThan, durable: opts.durable === true }));
+  .option('--replication', "also remove every replication's objects at its source and destination (the bucket stays)")
+  .action(async (opts: { config: string; olderThan: number; durable?: boolean; replication?: boolean }) =>
+    (await import('./cleanup.js')).cleanupCommand(opts.config, { olderThanMs: opts.olderThan, durable: opts.durable === true, replication: opts.replication === true }));
 
 program
   .command('check-config')

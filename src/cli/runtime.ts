@@ -8,15 +8,17 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { LISTEN_FORMAT, parseListen } from '../config/listen.js';
 import { redactUrl } from '../config/redact.js';
-import { formatShard, inShard, type Shard } from '../config/shard.js';
+import { formatShard, narrowToShard, type Shard } from '../config/shard.js';
 import { registerSecret } from '../log/scrub.js';
 import { prerender } from '../exposition/render.js';
 import { DurabilityRecorder } from '../metrics/durability-recorder.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
+import { ReplicationRecorder } from '../metrics/replication-recorder.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
 import { recordShard } from '../metrics/shard-families.js';
 import type { CycleObserver } from '../probes/observer.js';
 import { operationsOf } from '../probes/plan.js';
+import { Replications } from '../probes/replications.js';
 import { TargetRunner } from '../probes/target-runner.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -55,8 +57,12 @@ export class ProberRuntime {
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
+  /** Outlive a reload that leaves them unchanged: their objects in flight are still followed. */
+  private readonly replications: Replications;
 
-  private constructor(private readonly opts: RuntimeOptions) {}
+  private constructor(private readonly opts: RuntimeOptions) {
+    this.replications = new Replications(opts.logger);
+  }
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
@@ -68,6 +74,7 @@ export class ProberRuntime {
     } catch (e) {
       await rt.wire.tracer.close();
       for (const r of rt.current.runners) r.destroy();
+      await rt.replications.stop();
       throw e;
     }
     rt.current.scheduler.start();
@@ -97,12 +104,6 @@ export class ProberRuntime {
     if (s && this.current.config.targets.length === 0) this.opts.logger.warn({ shard: formatShard(s) }, 'no target of the config falls in this shard: it probes nothing');
   }
 
-  /** The loaded config narrowed to this process's shard (all of it when not sharded). */
-  private narrowed(loaded: Config): Config {
-    const s = this.opts.shard;
-    return s ? { ...loaded, targets: loaded.targets.filter((t) => inShard(t.name, s)) } : loaded;
-  }
-
   private generation(loaded: Config, previous: TargetRunner[]): Generation {
     // Every target's secrets, the other shards' too: a log line may quote the whole config.
     for (const t of loaded.targets) {
@@ -111,16 +112,22 @@ export class ProberRuntime {
         registerSecret(t.credentials.sessionToken);
       }
     }
-    const config = this.narrowed(loaded);
+    const config = narrowToShard(loaded, this.opts.shard);
     const recorder = new MetricsRecorder(config, operationsOf);
     if (this.opts.shard) recordShard(recorder.registry, this.opts.shard, loaded.targets.map((t) => t.name), config.targets.map((t) => t.name));
     const durability = new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
+    const replication = new ReplicationRecorder(recorder.registry, config);
     const observer: CycleObserver = {
       onDurability: (r) => {
         durability.onDurability(r);
         this.board.onDurability(r);
         if (r.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
       },
+      onReplication: (o) => {
+        replication.onReplication(o);
+        if (o.reason === 'internal') this.processMetrics.internalErrors.inc({ kind: 'cycle' });
+      },
+      onReplicationInFlight: (s) => replication.onReplicationInFlight(s),
       onOperation: (r) => recorder.onOperation(r),
       // after the turn that ends the request: the tracer's join and metrics then stay out of the
       // operation's measured duration
@@ -156,11 +163,16 @@ export class ProberRuntime {
           this.prerenderSoon();
         },
         // ready once every target has had a round, even one whose discovery found no node
-        onRoundEnd: (t) => this.everReady.add(t),
+        onRoundEnd: (t) => {
+          this.everReady.add(t);
+          this.replications.roundEnded(t);
+        },
         onSkipped: (t, why) => recorder.onCycleSkipped(t, why),
         onStart: (t, d) => recorder.onCycleStart(t, d),
       },
     });
+    // its destination may be another shard's target: looked up in the whole config
+    this.replications.update({ ...loaded, replication: config.replication }, observer);
     return { config, recorder, runners, scheduler };
   }
 
@@ -249,6 +261,7 @@ export class ProberRuntime {
     this.server?.close();
     this.server?.closeAllConnections();
     await this.current.scheduler.stop();
+    await this.replications.stop(); // deletes the objects in flight at both sides
     clearTimeout(this.prerenderTimer);
     for (const r of this.current.runners) r.destroy();
     await this.wire.tracer.close();

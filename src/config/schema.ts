@@ -5,20 +5,13 @@ import { DEFAULT_MAX_NODES, DEFAULT_NODE_GRACE_MS, MAX_NODES_LIMIT, nodesSchema,
 import { bucketName } from './bucket-name.js';
 import { durabilitySchema } from './durability.js';
 import { DEFAULT_LISTEN, LISTEN_FORMAT, parseListen } from './listen.js';
+import { checkReplications, replicationSchema } from './replication.js';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
-import { DURATION_UNITS_TEXT, formatBytes, parseDuration, parseSize, SIZE_UNITS_TEXT } from './units.js';
+import { duration } from './duration.js';
+import { configName } from './name.js';
+import { formatBytes, parseSize, SIZE_UNITS_TEXT } from './units.js';
 
 const RESERVED_LABELS = new Set(['target', 'node', 'operation', 'reason', 'phase', 'outcome', 'direction', 'le', 'quantile', 'job', 'instance']);
-
-const duration = ({ zero = false } = {}) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined || (ms === 0 && !zero)) {
-      ctx.addIssue({ code: 'custom', message: `expected a ${zero ? '' : 'positive '}duration such as "10s" or "500ms" (${DURATION_UNITS_TEXT})` });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 /** A bound of a size, and why it is there (said in the message when it is crossed). */
 interface SizeBound {
@@ -77,7 +70,7 @@ const labelsSchema = z
   });
 
 const targetSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, '1-64 characters of letters, digits, "_", ".", ":", "-"'),
+  name: configName,
   endpoint: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
   region: z.string().min(1).default('us-east-1'),
   pathStyle: z.boolean().default(true),
@@ -149,6 +142,8 @@ export const configSchema = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     ebpf: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     targets: z.array(targetSchema).min(1, 'at least one target is required'),
+    // Pairs of targets whose replication of a bucket is measured (opt-in).
+    replication: z.array(replicationSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
@@ -163,6 +158,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'durability', 'bucket'], message: 'a fixed bucket of the canary (targets.*.bucket.name): the durable set needs a bucket of its own' });
       }
     });
+    checkReplications(cfg.targets, cfg.replication, ctx);
   })
   .transform((cfg) => ({ ...cfg, targets: cfg.targets.map((t) => ({ ...t, timeout: t.timeout ?? cfg.timeout })) }));
 

@@ -3,6 +3,7 @@
 // unsigned 64-bit integer, modulo N), so a scrape config can shard by target name the same way.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Config } from './schema.js';
 
 export interface Shard {
   index: number;
@@ -59,4 +60,11 @@ export function inShard(name: string, shard: Shard): boolean {
 
 export function formatShard(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
+}
+
+/** A loaded config narrowed to a shard: its targets, and the replications whose source is one of
+ *  them (a replication runs after its source's round; its destination may be another shard's). */
+export function narrowToShard(loaded: Config, shard: Shard | undefined): Config {
+  if (!shard) return loaded;
+  return { ...loaded, targets: loaded.targets.filter((t) => inShard(t.name, shard)), replication: loaded.replication.filter((r) => inShard(r.source, shard)) };
 }

@@ -48,6 +48,15 @@ export const DURABILITY_METRICS = {
   lastFullPass: 's3prober_durable_last_full_pass_timestamp_seconds',
 } as const;
 
+/** Families of the replication check's results (replication-families.ts). */
+export const REPLICATION_METRICS = {
+  lag: 's3prober_replication_lag_seconds',
+  inFlight: 's3prober_replication_in_flight',
+  failures: 's3prober_replication_failures_total',
+  lastReplicated: 's3prober_replication_last_success_timestamp_seconds',
+  skippedWrites: 's3prober_replication_writes_skipped_total',
+} as const;
+
 /** Families that live as long as the process (process-metrics.ts), besides prom-client's own
  *  process_* and nodejs_* runtime metrics. */
 export const PROCESS_METRICS = {
@@ -77,5 +86,5 @@ export const SHARD_METRICS = {
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),
-  ...Object.values(PROCESS_METRICS), ...Object.values(SHARD_METRICS),
+  ...Object.values(REPLICATION_METRICS), ...Object.values(PROCESS_METRICS), ...Object.values(SHARD_METRICS),
 ];

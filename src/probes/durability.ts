@@ -14,7 +14,7 @@ import type { Operation } from '../results/operations.js';
 import type { TargetClient } from '../s3/client.js';
 import { createBucket, type DurableStore, type ObjectVerdict, storedObjects, verifyObject, writeObject } from './durable-object.js';
 import { PassTally } from './durable-pass.js';
-import { DurableSet } from './durable-set.js';
+import { DurableSet, durableContent } from './durable-set.js';
 import { OperationMeasurer } from './measure.js';
 import type { CycleObserver } from './observer.js';
 
@@ -132,7 +132,7 @@ export class DurabilityProbe {
       if (index < stored) {
         run.step = 'HeadObject';
         const key = this.set.key(index);
-        verdict = await verifyObject(run, key);
+        verdict = await verifyObject(run, key, durableContent(key));
         if (run.m.shutdown) return; // cut short: this object comes again next time
         if (verdict) run.verified++;
         if (verdict && verdict.state !== 'ok') await this.found(run, key, verdict);
@@ -172,8 +172,9 @@ export class DurabilityProbe {
   }
 
   private async write(run: Run, key: string): Promise<boolean> {
-    let w = await writeObject(run, key);
-    if (w === 'no-bucket' && (await createBucket(run))) w = await writeObject(run, key);
+    const bytes = durableContent(key);
+    let w = await writeObject(run, key, bytes);
+    if (w === 'no-bucket' && (await createBucket(run))) w = await writeObject(run, key, bytes);
     return w === 'ok';
   }
 }

@@ -1,18 +1,18 @@
-// The requests of the durability check, each one measured and classified like the canary's: verify
-// an object (HeadObject, then GetObject with every byte compared), write one, list the set, create
-// its bucket. A request that answers counts as a success even when what it found is wrong: the
+// The requests of the durability and replication checks, each one measured and classified like the
+// canary's: verify an object (HeadObject, then GetObject with every byte compared), write one,
+// delete one, list the durable set, create its bucket. A request that answers counts as a success even when what it found is wrong: the
 // verdict says so, and the caller counts it.
 import {
-  CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectsV2Command, PutObjectCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { MAX_DURABLE_OBJECTS } from '../config/durability.js';
 import { formatBytes } from '../config/units.js';
 import type { DurableState } from '../results/durability.js';
 import { IntegrityError, isNotFound } from './classify.js';
-import { DURABLE_OBJECT_SIZE, durableContent, type DurableSet } from './durable-set.js';
+import type { DurableSet } from './durable-set.js';
 import type { OperationMeasurer } from './measure.js';
 
-const SIZE = formatBytes(DURABLE_OBJECT_SIZE);
 /** One page lists this many keys (S3's most). */
 const LIST_PAGE = 1000;
 
@@ -33,28 +33,36 @@ export interface ObjectVerdict {
 const missing = (detail: string): ObjectVerdict => ({ state: 'missing', detail });
 const corrupt = (detail: string): ObjectVerdict => ({ state: 'corrupt', detail });
 
-/** HeadObject, then GetObject with every byte compared; undefined when a request failed (the
- *  measurer has its reason) or shutdown cut it. */
-export async function verifyObject(st: DurableStore, key: string): Promise<ObjectVerdict | undefined> {
-  const head = await st.m.run('HeadObject', SIZE, 0, undefined, async (signal) => {
+/** HeadObject: its answer, or 'absent' (404); undefined when the request failed (the measurer has
+ *  its reason) or shutdown cut it. */
+export async function headObject(st: DurableStore, key: string, size: string): Promise<HeadObjectCommandOutput | 'absent' | undefined> {
+  const head = await st.m.run('HeadObject', size, 0, undefined, async (signal) => {
     try {
       return await st.s3.send(new HeadObjectCommand({ Bucket: st.bucket, Key: key }), { abortSignal: signal });
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      if (isNotFound(e)) return 'absent' as const;
       throw e;
     }
   });
-  if (!head.ok) return undefined;
-  if (head.value === undefined) return missing('HeadObject: not found');
-  const length = head.value.ContentLength;
-  if (length !== DURABLE_OBJECT_SIZE) return corrupt(`HeadObject reports ${length} bytes, ${DURABLE_OBJECT_SIZE} were written`);
-  const writtenAt = head.value.LastModified?.getTime();
-  const get = await st.m.run('GetObject', SIZE, DURABLE_OBJECT_SIZE, undefined, async (signal) => {
+  return head.ok ? head.value : undefined;
+}
+
+/** HeadObject, then GetObject with every byte compared with `expected`; undefined when a request
+ *  failed (the measurer has its reason) or shutdown cut it. */
+export async function verifyObject(st: DurableStore, key: string, expected: Buffer): Promise<ObjectVerdict | undefined> {
+  const size = formatBytes(expected.length);
+  const head = await headObject(st, key, size);
+  if (head === undefined) return undefined;
+  if (head === 'absent') return missing('HeadObject: not found');
+  const length = head.ContentLength;
+  if (length !== expected.length) return corrupt(`HeadObject reports ${length} bytes, ${expected.length} were written`);
+  const writtenAt = head.LastModified?.getTime();
+  const get = await st.m.run('GetObject', size, expected.length, undefined, async (signal) => {
     try {
       const r = await st.s3.send(new GetObjectCommand({ Bucket: st.bucket, Key: key }), { abortSignal: signal });
       const body = r.Body as AsyncIterable<Uint8Array> | undefined;
       if (!body) throw new IntegrityError('GetObject returned no body');
-      return await readAtMost(body, DURABLE_OBJECT_SIZE + 1);
+      return await readAtMost(body, expected.length + 1);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -62,7 +70,7 @@ export async function verifyObject(st: DurableStore, key: string): Promise<Objec
   });
   if (!get.ok) return undefined;
   if (get.value === undefined) return missing('GetObject: not found (HeadObject had found it)');
-  const difference = firstDifference(get.value, durableContent(key));
+  const difference = firstDifference(get.value, expected);
   return difference === undefined ? { state: 'ok', writtenAt } : corrupt(difference);
 }
 
@@ -88,13 +96,19 @@ function firstDifference(got: Buffer, want: Buffer): string | undefined {
   return undefined;
 }
 
-/** PutObject of the object's bytes; 'no-bucket' when the bucket itself is gone. */
-export async function writeObject(st: DurableStore, key: string): Promise<'ok' | 'failed' | 'no-bucket'> {
-  const bytes = durableContent(key);
-  const r = await st.m.run('PutObject', SIZE, bytes.length, undefined, (signal) =>
+/** PutObject of `bytes`; 'no-bucket' when the bucket itself is gone. */
+export async function writeObject(st: DurableStore, key: string, bytes: Buffer): Promise<'ok' | 'failed' | 'no-bucket'> {
+  const r = await st.m.run('PutObject', formatBytes(bytes.length), bytes.length, undefined, (signal) =>
     st.s3.send(new PutObjectCommand({ Bucket: st.bucket, Key: key, Body: bytes, ContentLength: bytes.length }), { abortSignal: signal }));
   if (r.ok) return 'ok';
   return st.m.results.at(-1)?.errorCode === 'NoSuchBucket' ? 'no-bucket' : 'failed';
+}
+
+/** DeleteObject (S3 answers a key already gone with success too). */
+export async function deleteObject(st: DurableStore, key: string): Promise<boolean> {
+  const r = await st.m.run('DeleteObject', '', 0, undefined, (signal) =>
+    st.s3.send(new DeleteObjectCommand({ Bucket: st.bucket, Key: key }), { abortSignal: signal }));
+  return r.ok;
 }
 
 /** CreateBucket; one the caller already owns counts as created. */

@@ -1,7 +1,7 @@
 // The objects of a durable set: each one's key and bytes follow from the target's key prefix, its
 // name and an index alone, so any prober on any host verifies what another wrote, with no local
 // database, and rewrites a lost one with the very bytes it had.
-import { createHash } from 'node:crypto';
+import { keyedContent } from './keyed-content.js';
 import { durableKeyPrefix } from './naming.js';
 
 /** The size of every durable object. */
@@ -31,14 +31,7 @@ export class DurableSet {
   }
 }
 
-/** The bytes of the object under `key`: SHA-256 in counter mode, seeded by the format and the key. */
+/** The bytes of the object under `key`, seeded by the format and the key. */
 export function durableContent(key: string): Buffer {
-  const seed = createHash('sha256').update(`s3prober durable ${FORMAT}\n${key}`).digest();
-  const out = Buffer.alloc(DURABLE_OBJECT_SIZE);
-  const counter = Buffer.alloc(4);
-  for (let off = 0, block = 0; off < out.length; off += 32, block++) {
-    counter.writeUInt32BE(block);
-    createHash('sha256').update(seed).update(counter).digest().copy(out, off);
-  }
-  return out;
+  return keyedContent(`s3prober durable ${FORMAT}`, key, DURABLE_OBJECT_SIZE);
 }

@@ -51,3 +51,9 @@ export function durableKeyPrefix(keyPrefix: string, target: string): string {
 export function cycleKeyPrefix(keyPrefix: string, target: string, id: string): string {
   return `${targetKeyPrefix(keyPrefix, target)}${id}/`;
 }
+
+/** Where a replication's objects live: <keyPrefix>/replication/<name>/, in its bucket at both sides
+ *  (replication.ts has the keys under it). */
+export function replicationKeyPrefix(keyPrefix: string, name: string): string {
+  return `${withSlash(keyPrefix)}replication/${name}/`;
+}

@@ -1,7 +1,8 @@
 // What a cycle tells as it goes: each operation's result, each request's trace, each certificate,
-// and the durability check's result.
+// the durability check's result, and the replication check's outcomes.
 import type { OperationResult } from '../results/cycle.js';
 import type { DurabilityResult } from '../results/durability.js';
+import type { ReplicationInFlight, ReplicationOutcome } from '../results/replication.js';
 import type { RequestTrace } from '../results/request-trace.js';
 
 export interface CycleObserver {
@@ -15,4 +16,8 @@ export interface CycleObserver {
   /** Per-node targets: a node not discovered for longer than nodeGrace, forgotten. */
   onNodeGone?(target: string, node: string): void;
   onDurability?(r: DurabilityResult): void;
+  /** The replication check: an object's write or delete arrived at the destination, or failed to. */
+  onReplication?(o: ReplicationOutcome): void;
+  /** The replication check: objects in flight changed, or a round wrote none (maxInFlight). */
+  onReplicationInFlight?(s: ReplicationInFlight): void;
 }

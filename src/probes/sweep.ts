@@ -8,11 +8,13 @@ import {
   ListMultipartUploadsCommand, type ListMultipartUploadsCommandOutput, ListObjectsV2Command, type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { CYCLE_ID_PATTERN } from '../config/bucket-name.js';
+import type { ReplicationConfig } from '../config/replication.js';
 import type { TargetConfig } from '../config/schema.js';
 import { listBucketsPage, MAX_BUCKET_PAGES } from './bucket-listing.js';
 import { classifyFailure, isNotFound } from './classify.js';
 import type { Leftover } from './leftovers.js';
-import { cycleTime, durableKeyPrefix, ownBucketPrefix, targetKeyPrefix } from './naming.js';
+import { cycleTime, durableKeyPrefix, ownBucketPrefix, replicationKeyPrefix, targetKeyPrefix } from './naming.js';
 
 export interface SweepResult {
   buckets: string[];
@@ -36,7 +38,7 @@ export interface SweepOptions {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function ownBucketPattern(prefix: string, target: string): RegExp {
-  return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}\\d{8}t\\d{6}z-[0-9a-f]{6}$`);
+  return new RegExp(`^${escapeRegExp(ownBucketPrefix(prefix, target))}${CYCLE_ID_PATTERN}$`);
 }
 
 /** "NotImplemented (HTTP 501): ..." from whatever a call threw. */
@@ -197,6 +199,14 @@ class Sweeper {
 export async function removeDurableSet(s3: S3Client, t: TargetConfig, o: SweepOptions): Promise<SweepResult> {
   const s = new Sweeper(s3, t, o);
   if (t.durability) await s.empty(t.durability.bucket, durableKeyPrefix(t.keyPrefix, t.name), () => true);
+  return s.res;
+}
+
+/** The keys of a replication at one side (`t`): every key under its prefix, in its bucket, whose
+ *  write time (in the key) is at least olderThanMs old. The bucket stays: it is the operator's. */
+export async function removeReplicationKeys(s3: S3Client, t: TargetConfig, r: ReplicationConfig, o: SweepOptions): Promise<SweepResult> {
+  const s = new Sweeper(s3, t, o);
+  await s.empty(r.bucket, replicationKeyPrefix(r.keyPrefix, r.name), (k) => s.oldEnough(k));
   return s.res;
 }
 

@@ -4,6 +4,7 @@ import { Histogram, Registry, Summary } from 'prom-client';
 import { parseConfig } from '../../src/config/load.js';
 import { DurabilityRecorder } from '../../src/metrics/durability-recorder.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
+import { ReplicationRecorder } from '../../src/metrics/replication-recorder.js';
 import { ProcessMetrics } from '../../src/metrics/process-metrics.js';
 import { recordShard } from '../../src/metrics/shard-families.js';
 import { WireRecorder } from '../../src/metrics/wire-recorder.js';
@@ -21,6 +22,7 @@ export function exportedFamilies(): Map<string, FamilyKind> {
   const recorder = new MetricsRecorder(config, operationsOf);
   new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
   recordShard(recorder.registry, { index: 0, count: 1 }, ['t'], ['t']);
+  new ReplicationRecorder(recorder.registry, config);
   for (const r of [new ProcessMetrics().registry, recorder.registry, wire]) {
     for (const m of r.getMetricsAsArray()) {
       const name = (m as unknown as { name: string }).name;

@@ -55,6 +55,10 @@ export async function freePort(): Promise<number> {
 export interface ExtraRgw extends S3Target {
   base: string;
   rgwPort: number;
+  /** With `zoneB`: zone b's endpoint (the cluster is RGW multisite, `endpoint` is zone a's). */
+  endpointB?: string;
+  /** radosgw-admin against this cluster (e.g. `bucket sync disable --bucket=x`); its stdout. */
+  admin(...args: string[]): Promise<string>;
   monPort: number;
   /** Daemon pids from $BASE/pids (mon, osd, rgw). */
   pids(): number[];
@@ -65,9 +69,10 @@ export interface ExtraRgw extends S3Target {
 const running = new Set<string>();
 let hooked = false;
 
-/** Start an independent RGW cluster (own BASE and ports). Always call stop(); a process-exit hook
- *  stops any that a failing test forgot. */
-export async function startExtraRgw(opts: { accessKeyId?: string; secretAccessKey?: string } = {}): Promise<ExtraRgw> {
+/** Start an independent RGW cluster (own BASE and ports); `zoneB`: RGW multisite, zones a and b
+ *  each with a radosgw (scripts/rgw-start.sh, ZONE_B_PORT). Always call stop(); a process-exit
+ *  hook stops any that a failing test forgot. */
+export async function startExtraRgw(opts: { accessKeyId?: string; secretAccessKey?: string; zoneB?: boolean } = {}): Promise<ExtraRgw> {
   if (!hooked) {
     hooked = true;
     process.on('exit', () => { for (const b of running) spawnSync('bash', [STOP], { env: { ...process.env, BASE: b }, stdio: 'ignore' }); });
@@ -79,8 +84,9 @@ export async function startExtraRgw(opts: { accessKeyId?: string; secretAccessKe
   for (let attempt = 1; ; attempt++) {
     const rgwPort = await freePort();
     const monPort = await freePort();
+    const zoneBPort = opts.zoneB ? await freePort() : undefined;
     const env = { ...process.env, BASE: base, RGW_PORT: String(rgwPort), MON_PORT: String(monPort),
-      S3_ACCESS_KEY: accessKeyId, S3_SECRET_KEY: secretAccessKey };
+      S3_ACCESS_KEY: accessKeyId, S3_SECRET_KEY: secretAccessKey, ...(zoneBPort ? { ZONE_B_PORT: String(zoneBPort) } : {}) };
     running.add(base);
     const r = await runProc('bash', [START], { env, timeoutMs: 180_000 });
     const ready = r.stdout.split('\n').find((l) => l.startsWith('RGW_READY '));
@@ -88,6 +94,12 @@ export async function startExtraRgw(opts: { accessKeyId?: string; secretAccessKe
       let stopped = false;
       return {
         endpoint: `http://127.0.0.1:${rgwPort}`, accessKeyId, secretAccessKey, base, rgwPort, monPort,
+        ...(zoneBPort ? { endpointB: `http://127.0.0.1:${zoneBPort}` } : {}),
+        async admin(...args: string[]) {
+          const a = await runProc('radosgw-admin', ['-c', path.join(base, 'ceph.conf'), ...args], { timeoutMs: 60_000 });
+          if (a.code !== 0) throw new Error(`radosgw-admin ${args.join(' ')} failed (${a.code}): ${a.stderr}`);
+          return a.stdout;
+        },
         pids: () => readFileSync(path.join(base, 'pids'), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1])),
         async stop() {
           if (stopped) return;

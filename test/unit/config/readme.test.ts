@@ -18,6 +18,7 @@ test("the README's configuration example parses, with every step shown", () => {
   const t = c.targets[0]!;
   assert.deepEqual(Object.keys(t.steps).filter((k) => !new RegExp(`^ +${k}: true +# false: `, 'm').test(yaml)), [], 'each step documented');
   assert.equal(t.timeout, 20_000);
+  assert.deepEqual(c.replication.map((r) => [r.source, r.destination, r.timeout]), [['ceph-eu', 'ceph-us', 15 * 60_000]]);
 });
 
 test('the README states the size limits and the units the code has', () => {

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { inShard, parseShard, shardOf } from '../../../src/config/shard.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { inShard, narrowToShard, parseShard, shardOf } from '../../../src/config/shard.js';
 import { CLI } from '../../support/exporter.js';
 import { runProc, spawnProc } from '../../support/proc.js';
 import { freePort } from '../../support/rgw.js';
@@ -98,4 +99,19 @@ test('run rejects a bad --shard or S3PROBER_SHARD before starting, naming the op
   assert.notEqual(env.code, 0);
   assert.match(env.stderr, /S3PROBER_SHARD/);
   assert.match(env.stderr, /host name "prober" does not end in -N/);
+});
+
+test('a shard takes its targets and the replications of its sources, whose destinations may be elsewhere', () => {
+  const names = Array.from({ length: 12 }, (_, i) => `t${i}`);
+  const target = (name: string) => ({ name, endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const replication = names.map((n, i) => ({ name: `r${i}`, source: n, destination: names[(i + 1) % names.length]!, bucket: 'replicated' }));
+  const loaded = parseConfig(JSON.stringify({ targets: names.map(target), replication }));
+  const shards = [0, 1, 2].map((index) => narrowToShard(loaded, { index, count: 3 }));
+  assert.deepEqual(shards.flatMap((c) => c.targets.map((t) => t.name)).sort(), [...names].sort(), 'every target in exactly one shard');
+  assert.deepEqual(shards.flatMap((c) => c.replication.map((r) => r.name)).sort(), replication.map((r) => r.name).sort(), 'every replication in exactly one shard');
+  for (const [index, c] of shards.entries()) {
+    for (const r of c.replication) assert.ok(inShard(r.source, { index, count: 3 }), `${r.name} runs with its source`);
+  }
+  assert.ok(shards.some((c) => c.replication.some((r) => !c.targets.some((t) => t.name === r.destination))), 'some destination is another shard\'s');
+  assert.equal(narrowToShard(loaded, undefined), loaded);
 });
