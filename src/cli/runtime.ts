@@ -8,6 +8,9 @@ import { loadConfig } from '../config/load.js';
 import { parseListen, type Config } from '../config/schema.js';
 import { redactUrl } from '../config/redact.js';
 import { registerSecret } from '../log/scrub.js';
+import { traceExportCounters } from '../metrics/tracing-families.js';
+import { CycleTracer } from '../tracing/cycle-tracer.js';
+import { tracingSettings } from '../tracing/settings.js';
 import { prerender } from '../exposition/render.js';
 import { DurabilityRecorder } from '../metrics/durability-recorder.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
@@ -46,6 +49,8 @@ export class ProberRuntime {
   private current!: Generation;
   private server!: Server;
   private wire!: WireHalf;
+  /** The trace consumer, when traces are on (set at start: a reload does not change it). */
+  private tracing: CycleTracer | undefined;
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
@@ -54,17 +59,29 @@ export class ProberRuntime {
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
-    rt.wire = await startWireHalf({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
+    const tracing = tracingSettings(o.config.tracing);
+    for (const v of Object.values(o.config.tracing?.headers ?? {})) registerSecret(v);
+    if (tracing) {
+      rt.tracing = new CycleTracer({
+        settings: tracing, version: VERSION, sink: traceExportCounters(rt.processMetrics.registry), logger: o.logger,
+        endpointOf: (target) => rt.current.config.targets.find((t) => t.name === target)?.endpoint,
+      });
+    }
+    rt.wire = await startWireHalf({
+      registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled,
+      onWire: rt.tracing && ((r) => rt.tracing?.onWire(r)),
+    });
     rt.current = rt.generation(o.config, []);
     try {
       await rt.listen(o.listen ?? o.config.listen);
     } catch (e) {
       await rt.wire.tracer.close();
+      await rt.tracing?.close();
       for (const r of rt.current.runners) r.destroy();
       throw e;
     }
     rt.current.scheduler.start();
-    o.logger.info({ targets: o.config.targets.map((t) => t.name), schedule: o.config.schedule, tracer: rt.wire.tracer.up }, 's3prober started');
+    o.logger.info({ targets: o.config.targets.map((t) => t.name), schedule: o.config.schedule, tracer: rt.wire.tracer.up, traces: tracing ? (tracing.url ?? 'OTEL_EXPORTER_OTLP_*') : false }, 's3prober started');
     return rt;
   }
 
@@ -87,7 +104,9 @@ export class ProberRuntime {
     }
     const recorder = new MetricsRecorder(config, operationsOf);
     const durability = new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
+    const tracing = this.tracing;
     const observer: CycleObserver = {
+      ...(tracing ? { traceCycle: (target: string, node?: string) => tracing.traceCycle(target, node) } : {}),
       onDurability: (r) => {
         durability.onDurability(r);
         if (r.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
@@ -121,6 +140,7 @@ export class ProberRuntime {
       hooks: {
         onCycle: (c) => {
           recorder.onCycle(c);
+          tracing?.onCycle(c);
           if (c.internalError !== undefined || c.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
           this.prerenderSoon();
         },
@@ -218,5 +238,6 @@ export class ProberRuntime {
     clearTimeout(this.prerenderTimer);
     for (const r of this.current.runners) r.destroy();
     await this.wire.tracer.close();
+    await this.tracing?.close();
   }
 }

@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_GRACE_MS, MAX_NODES_LIMIT, nodesSchema, resolverSchema } from './nodes.js';
 import { bucketName } from './bucket-name.js';
 import { durabilitySchema } from './durability.js';
+import { tracingSchema } from './tracing.js';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
 import { DURATION_UNITS_TEXT, formatBytes, parseDuration, parseSize, SIZE_UNITS_TEXT } from './units.js';
 
@@ -157,6 +158,7 @@ export const configSchema = z
     jitter: duration({ zero: true }).default(1000),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     ebpf: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    tracing: tracingSchema.optional(),
     targets: z.array(targetSchema).min(1, 'at least one target is required'),
   })
   .superRefine((cfg, ctx) => {

@@ -48,6 +48,13 @@ export const DURABILITY_METRICS = {
   lastFullPass: 's3prober_durable_last_full_pass_timestamp_seconds',
 } as const;
 
+/** Families of the trace export, present when traces are on (tracing-families.ts). */
+export const TRACING_METRICS = {
+  spansExported: 's3prober_trace_spans_exported_total',
+  spansDropped: 's3prober_trace_spans_dropped_total',
+  exportFailures: 's3prober_trace_export_failures_total',
+} as const;
+
 /** Families that live as long as the process (process-metrics.ts), besides prom-client's own
  *  process_* and nodejs_* runtime metrics. */
 export const PROCESS_METRICS = {
@@ -60,5 +67,5 @@ export const PROCESS_METRICS = {
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),
-  ...Object.values(PROCESS_METRICS),
+  ...Object.values(TRACING_METRICS), ...Object.values(PROCESS_METRICS),
 ];

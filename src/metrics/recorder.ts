@@ -11,6 +11,8 @@ import { removeSeries } from './remove-series.js';
 
 type Labels = Record<string, string>;
 
+const NO_EXEMPLAR: Labels = {};
+
 export class MetricsRecorder {
   readonly registry = new Registry();
   readonly families: ProberFamilies;
@@ -103,7 +105,9 @@ export class MetricsRecorder {
     f.opSuccess.set(op, 1);
     const d = r.durationSeconds ?? 0;
     const sized = { ...op, size: r.size };
-    f.opDuration.observe(sized, d);
+    // the trace of this observation, when it is exported
+    const exemplarLabels = r.span?.sampled ? { trace_id: r.span.traceId, span_id: r.span.spanId } : NO_EXEMPLAR;
+    f.opDuration.observe({ labels: sized, value: d, exemplarLabels });
     f.opLatency.observe(sized, d);
     f.opLast.set(sized, d);
     if (r.prepareSeconds !== undefined) f.phase.observe({ ...base, phase: 'prepare' }, r.prepareSeconds);
