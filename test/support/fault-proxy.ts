@@ -86,8 +86,9 @@ export interface FaultProxyStats {
   connectionFaults: number;
   /** Client connections currently open. */
   readonly openConnections: number;
-  /** The last 1000 requests in arrival order, with the fault kind applied to each (if any). */
-  log: { method: string; path: string; operation: string; fault?: Fault['kind'] }[];
+  /** The last 1000 requests in arrival order, with the fault kind applied to each (if any) and the
+   *  W3C traceparent header the request carried (if any). */
+  log: { method: string; path: string; operation: string; fault?: Fault['kind']; traceparent?: string }[];
 }
 
 /** One exchange as the proxy saw it: the bench's ground truth for what the server side took, so
@@ -219,7 +220,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     stats.byOperation[info.operation] = (stats.byOperation[info.operation] ?? 0) + 1;
     const fault = pick((f) => !CONNECTION_FAULTS.has(f.kind) && matches(f.match, info));
     if (fault) stats.faulted++;
-    stats.log.push({ method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}) });
+    const traceparent = req.headers.traceparent;
+    stats.log.push({
+      method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}),
+      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    });
     if (stats.log.length > 1000) stats.log.shift();
     handle(req, res, info, record(req, res, info, fault), fault).catch(() => { res.destroy(); });
   };
