@@ -103,6 +103,7 @@ class Cycle {
       bucket: this.bucket,
       keyPrefix: this.prefix,
       startedAt,
+      startNs: t0,
       durationSeconds: secondsBetween(t0, nowNs()),
       success: !operations.some((r) => r.outcome === 'failure') && !aborted,
       operations,

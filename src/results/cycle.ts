@@ -43,6 +43,8 @@ export interface CycleResult {
   bucket?: string;
   keyPrefix?: string;
   startedAt: number;
+  /** CLOCK_MONOTONIC ns when the cycle began (durationSeconds counts from it). */
+  startNs?: bigint;
   durationSeconds: number;
   /** Every operation succeeded (no failure and therefore nothing skipped). */
   success: boolean;

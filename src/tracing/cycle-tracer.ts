@@ -11,7 +11,7 @@ import type { SpanIds } from '../results/trace-context.js';
 import type { WireResult, WireTiming } from '../results/wire.js';
 import { startPipeline, type SpanPipeline } from './export.js';
 import type { TracingSettings } from './settings.js';
-import { endCycle, wallClock } from './spans.js';
+import { endCycle, wallClock, type ToWall } from './spans.js';
 
 /** A cycle's spans are built this long after its result, for wire results still being joined (the
  *  tracer joins a request a turn after it ends). */
@@ -21,6 +21,7 @@ interface OpenCycle {
   key: string;
   root: Span;
   startNs: bigint;
+  toWall: ToWall;
   wire: Map<string, WireTiming>;
 }
 
@@ -55,15 +56,16 @@ export class CycleTracer {
     const stale = this.running.get(key);
     if (stale !== undefined) this.abandon(stale); // a cycle whose result never came
     const startNs = nowNs();
+    const toWall = wallClock();
     const root = this.pipeline.tracer.startSpan('s3prober cycle', {
       kind: SpanKind.INTERNAL,
-      startTime: wallClock()(startNs),
+      startTime: toWall(startNs),
       attributes: { 's3prober.target': target, ...(node === undefined ? {} : { 's3prober.node': node }) },
     });
     const ctx = root.spanContext();
     const ids = { traceId: ctx.traceId, spanId: ctx.spanId, sampled: root.isRecording() };
     if (ids.sampled) {
-      this.open.set(ids.traceId, { key, root, startNs, wire: new Map() });
+      this.open.set(ids.traceId, { key, root, startNs, toWall, wire: new Map() });
       this.running.set(key, ids.traceId);
     }
     return ids;
@@ -94,7 +96,7 @@ export class CycleTracer {
     this.open.delete(traceId);
     try {
       const endpoint = this.o.endpointOf(c.target);
-      endCycle({ pipeline: this.pipeline, root: open.root, rootStartNs: open.startNs, cycle: c, wire: open.wire, endpoint: endpoint ? new URL(endpoint) : undefined, toWall: wallClock() });
+      endCycle({ pipeline: this.pipeline, root: open.root, rootStartNs: open.startNs, cycle: c, wire: open.wire, endpoint: endpoint ? new URL(endpoint) : undefined, toWall: open.toWall });
     } catch (e) {
       // a bug of ours in building spans: the trace is lost, the cycle is not
       this.o.logger.error({ target: c.target, node: c.node, bug: e }, 'building the cycle\'s trace failed');

@@ -52,9 +52,12 @@ class CountingExporter implements SpanExporter {
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     this.taken(spans.length);
     this.inner.export(spans, (r) => {
-      if (r.code === ExportResultCode.SUCCESS) this.sink.exported(spans.length);
-      else this.failed(spans.length, r.error);
-      done(r);
+      try {
+        if (r.code === ExportResultCode.SUCCESS) this.sink.exported(spans.length);
+        else this.failed(spans.length, r.error);
+      } finally {
+        done(r); // the queue moves on whatever happened here
+      }
     });
   }
 
@@ -64,7 +67,7 @@ class CountingExporter implements SpanExporter {
     this.failures++;
     const now = Date.now();
     if (now - this.lastLog < FAILURE_LOG_EVERY_MS) return;
-    this.logger.warn({ failures: this.failures, err: error?.message }, `trace export failed, ${spans} spans dropped (${this.failures} failed exports since the last such line; cycles are unaffected)`);
+    this.logger.warn({ failures: this.failures, ...(error ? { err: error } : {}) }, `trace export failed: ${spans} spans dropped (failed exports since the last such line: ${this.failures}; cycles are unaffected)`);
     this.lastLog = now;
     this.failures = 0;
   }

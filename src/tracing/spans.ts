@@ -27,7 +27,8 @@ const ATTR_AWS_REQUEST_ID = 'aws.request_id';
 const NO_BUCKET: ReadonlySet<Operation> = new Set(['ListBuckets']);
 const NO_KEY: ReadonlySet<Operation> = new Set(['ListBuckets', 'CreateBucket', 'DeleteBucket', 'ListObjectsV2']);
 
-/** CLOCK_MONOTONIC ns -> wall-clock HrTime, through one offset per cycle. */
+/** CLOCK_MONOTONIC ns -> wall-clock HrTime, through one offset per trace (the spans of a trace
+ *  then keep the exact order and nesting of their monotonic times). */
 export type ToWall = (ns: bigint) => HrTime;
 
 export function wallClock(): ToWall {
@@ -43,6 +44,7 @@ const secondsToNs = (s: number): bigint => BigInt(Math.round(s * 1e9));
 export interface CycleSpans {
   pipeline: SpanPipeline;
   root: Span;
+  /** When the root span started: as the cycle was made, before its own start (c.startNs). */
   rootStartNs: bigint;
   cycle: CycleResult;
   /** Wire timings of the cycle's requests, by request span id. */
@@ -67,7 +69,7 @@ export function endCycle(s: CycleSpans): void {
     if (op.span && op.startNs !== undefined) operationSpan(s, op, op.span, op.startNs, parent);
     else root.addEvent(`${op.operation} ${op.outcome}`, { [ATTR_RPC_METHOD]: op.operation, 's3prober.size': op.size, ...(op.skippedBecause ? { 's3prober.skipped_because': op.skippedBecause } : {}), ...(op.reason ? { [ATTR_ERROR_TYPE]: op.reason } : {}) }, op.startedAt);
   }
-  root.end(toWall(s.rootStartNs + secondsToNs(c.durationSeconds)));
+  root.end(toWall((c.startNs ?? s.rootStartNs) + secondsToNs(c.durationSeconds)));
 }
 
 function failedOperations(c: CycleResult): string {

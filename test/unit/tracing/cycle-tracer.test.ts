@@ -8,6 +8,7 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { createLogger } from '../../../src/log/logger.js';
 import { nowNs } from '../../../src/results/clock.js';
 import type { CycleResult, OperationResult } from '../../../src/results/cycle.js';
 import type { RequestTrace } from '../../../src/results/request-trace.js';
@@ -29,8 +30,9 @@ function counters() {
 }
 
 function logLines() {
-  const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } }));
+  const lines: { level: string; msg: string; err?: { code?: string } }[] = [];
+  // the exporter's own logger: its serializers run as in production
+  const logger = createLogger('info', new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } }));
   return { lines, logger };
 }
 
@@ -213,7 +215,10 @@ test('a dead collector: spans dropped and counted, one log line, nothing thrown'
     await t.close();
     assert.equal(n.exported, 0);
     assert.equal(n.failures, 3, 'one failed export per cycle');
-    assert.equal(lines.filter((l) => /trace export failed/.test(l.msg)).length, 1, 'rate-limited to one line');
+    const warned = lines.filter((l) => /trace export failed/.test(l.msg));
+    assert.equal(warned.length, 1, 'rate-limited to one line');
+    assert.equal(warned[0]!.level, 'warn');
+    assert.equal(warned[0]!.err?.code, 'ECONNREFUSED');
   }));
 
 test('a full queue drops spans and counts them', async () => {
