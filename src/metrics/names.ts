@@ -64,6 +64,10 @@ export const PROCESS_METRICS = {
   internalErrors: 's3prober_internal_errors_total',
 } as const;
 
+/** The labels of an s3prober_operation_duration_seconds exemplar: the trace and the operation's
+ *  span (Grafana's exemplar link names trace_id: deploy/grafana/provisioning). */
+export const EXEMPLAR_LABELS = { traceId: 'trace_id', spanId: 'span_id' } as const;
+
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),

@@ -7,6 +7,7 @@ import { SKIP_REASONS, type CycleResult, type OperationResult, type SkipReason }
 import { OUTCOMES, type Operation } from '../results/operations.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { createFamilies, type ProberFamilies } from './families.js';
+import { EXEMPLAR_LABELS as X } from './names.js';
 import { removeSeries } from './remove-series.js';
 
 type Labels = Record<string, string>;
@@ -106,7 +107,7 @@ export class MetricsRecorder {
     const d = r.durationSeconds ?? 0;
     const sized = { ...op, size: r.size };
     // the trace of this observation, when it is exported
-    const exemplarLabels = r.span?.sampled ? { trace_id: r.span.traceId, span_id: r.span.spanId } : NO_EXEMPLAR;
+    const exemplarLabels = r.span?.sampled ? { [X.traceId]: r.span.traceId, [X.spanId]: r.span.spanId } : NO_EXEMPLAR;
     f.opDuration.observe({ labels: sized, value: d, exemplarLabels });
     f.opLatency.observe(sized, d);
     f.opLast.set(sized, d);
