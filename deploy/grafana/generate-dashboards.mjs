@@ -37,7 +37,12 @@ function layout(rows) {
   return panels;
 }
 
-const target = (expr, legendFormat, extra = {}) => ({ refId: '', datasource: ds, expr, legendFormat, range: true, instant: false, ...extra });
+// Operation latency carries exemplars (the trace of an observation) when traces are on: shown on
+// the panel, linked to the trace datasource by the Prometheus datasource's provisioning.
+const EXEMPLARS = 's3prober_operation_duration_seconds_bucket';
+const target = (expr, legendFormat, extra = {}) => ({
+  refId: '', datasource: ds, expr, legendFormat, range: true, instant: false, ...(expr.includes(EXEMPLARS) ? { exemplar: true } : {}), ...extra,
+});
 function withRefIds(targets) {
   return targets.map((t, i) => ({ ...t, refId: String.fromCharCode(65 + i) }));
 }

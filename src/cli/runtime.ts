@@ -10,6 +10,9 @@ import { LISTEN_FORMAT, parseListen } from '../config/listen.js';
 import { redactUrl } from '../config/redact.js';
 import { formatShard, narrowToShard, type Shard } from '../config/shard.js';
 import { registerSecret } from '../log/scrub.js';
+import { traceExportCounters } from '../metrics/tracing-families.js';
+import { CycleTracer } from '../tracing/cycle-tracer.js';
+import { tracingSettings } from '../tracing/settings.js';
 import { prerender } from '../exposition/render.js';
 import { DurabilityRecorder } from '../metrics/durability-recorder.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
@@ -54,6 +57,8 @@ export class ProberRuntime {
   private server!: Server;
   private wire!: WireHalf;
   private board!: StatusBoard;
+  /** The trace consumer, when traces are on (set at start: a reload does not change it). */
+  private tracing: CycleTracer | undefined;
   private readonly everReady = new Set<string>();
   private reloading: Promise<string | undefined> | undefined;
   private prerenderTimer: NodeJS.Timeout | undefined;
@@ -66,20 +71,32 @@ export class ProberRuntime {
 
   static async start(o: RuntimeOptions): Promise<ProberRuntime> {
     const rt = new ProberRuntime(o);
-    rt.wire = await startWireHalf({ registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled });
+    const tracing = tracingSettings(o.config.tracing);
+    for (const v of Object.values(o.config.tracing?.headers ?? {})) registerSecret(v);
+    if (tracing) {
+      rt.tracing = new CycleTracer({
+        settings: tracing, version: VERSION, sink: traceExportCounters(rt.processMetrics.registry), logger: o.logger,
+        endpointOf: (target) => rt.current.config.targets.find((t) => t.name === target)?.endpoint,
+      });
+    }
+    rt.wire = await startWireHalf({
+      registry: rt.processMetrics.registry, logger: o.logger, enabled: o.config.ebpf.enabled,
+      onWire: rt.tracing && ((r) => rt.tracing?.onWire(r)),
+    });
     rt.board = new StatusBoard(rt.wire.view);
     rt.current = rt.generation(o.config, []);
     try {
       await rt.listen(o.listen ?? o.config.listen);
     } catch (e) {
       await rt.wire.tracer.close();
+      await rt.tracing?.close();
       for (const r of rt.current.runners) r.destroy();
       await rt.replications.stop();
       throw e;
     }
     rt.current.scheduler.start();
     rt.warnIfEmptyShard();
-    o.logger.info({ targets: rt.current.config.targets.map((t) => t.name), ...rt.shardFields(o.config), schedule: o.config.schedule, tracer: rt.wire.tracer.up }, 's3prober started');
+    o.logger.info({ targets: rt.current.config.targets.map((t) => t.name), ...rt.shardFields(o.config), schedule: o.config.schedule, tracer: rt.wire.tracer.up, traces: tracing ? (tracing.url ?? 'OTEL_EXPORTER_OTLP_*') : false }, 's3prober started');
     return rt;
   }
 
@@ -117,7 +134,9 @@ export class ProberRuntime {
     if (this.opts.shard) recordShard(recorder.registry, this.opts.shard, loaded.targets.map((t) => t.name), config.targets.map((t) => t.name));
     const durability = new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
     const replication = new ReplicationRecorder(recorder.registry, config);
+    const tracing = this.tracing;
     const observer: CycleObserver = {
+      ...(tracing ? { traceCycle: (target: string, node?: string) => tracing.traceCycle(target, node) } : {}),
       onDurability: (r) => {
         durability.onDurability(r);
         this.board.onDurability(r);
@@ -159,6 +178,7 @@ export class ProberRuntime {
         onCycle: (c) => {
           recorder.onCycle(c);
           this.board.onCycle(c);
+          tracing?.onCycle(c);
           if (c.internalError !== undefined || c.operations.some((o) => o.reason === 'internal')) this.processMetrics.internalErrors.inc({ kind: 'cycle' });
           this.prerenderSoon();
         },
@@ -265,5 +285,6 @@ export class ProberRuntime {
     clearTimeout(this.prerenderTimer);
     for (const r of this.current.runners) r.destroy();
     await this.wire.tracer.close();
+    await this.tracing?.close();
   }
 }

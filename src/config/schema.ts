@@ -6,6 +6,7 @@ import { bucketName } from './bucket-name.js';
 import { durabilitySchema } from './durability.js';
 import { DEFAULT_LISTEN, LISTEN_FORMAT, parseListen } from './listen.js';
 import { checkReplications, replicationSchema } from './replication.js';
+import { tracingSchema } from './tracing.js';
 import { MAX_OBJECT_SIZE, MIN_PART_SIZE, S3_MAX_PARTS, S3_MIN_PART_SIZE } from './limits.js';
 import { duration } from './duration.js';
 import { configName } from './name.js';
@@ -141,6 +142,7 @@ export const configSchema = z
     jitter: duration({ zero: true }).default(1000),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     ebpf: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    tracing: tracingSchema.optional(),
     targets: z.array(targetSchema).min(1, 'at least one target is required'),
     // Pairs of targets whose replication of a bucket is measured (opt-in).
     replication: z.array(replicationSchema).default([]),

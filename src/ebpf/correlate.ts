@@ -10,22 +10,27 @@ export function computeWire(trace: RequestTrace, exchanges: KernelExchange[]): W
   const first = exchanges[0]!;
   const last = exchanges[exchanges.length - 1]!;
   const phases: Partial<Record<WirePhase, number>> = {};
+  const phaseTimes: WireTiming['phaseTimes'] = {};
+  const phase = (p: WirePhase, startNs: bigint, endNs: bigint): number => {
+    const seconds = secondsBetween(startNs, endNs);
+    phaseTimes[p] = { startNs, endNs };
+    phases[p] = seconds;
+    return seconds;
+  };
   // the client knows whether it took the socket from its pool; seq 0: the socket's first request
   const newConnection = !trace.reused && first.seq === 0 && first.synNs !== 0n;
   let connectAndTls = 0;
   if (newConnection && first.establishedNs > first.synNs) {
-    phases.connect = secondsBetween(first.synNs, first.establishedNs);
-    connectAndTls += phases.connect;
+    connectAndTls += phase('connect', first.synNs, first.establishedNs);
   }
   if (newConnection && first.tls && first.tlsStartNs !== 0n && first.tlsEndNs > first.tlsStartNs) {
-    phases.tls = secondsBetween(first.tlsStartNs, first.tlsEndNs);
-    connectAndTls += phases.tls;
+    connectAndTls += phase('tls', first.tlsStartNs, first.tlsEndNs);
   }
-  if (last.reqLastNs >= first.reqFirstNs) phases.request = secondsBetween(first.reqFirstNs, last.reqLastNs);
+  if (last.reqLastNs >= first.reqFirstNs) phase('request', first.reqFirstNs, last.reqLastNs);
   let wireSeconds: number | undefined;
   if (last.respFirstNs !== 0n && last.respLastNs >= last.respFirstNs) {
-    if (last.respFirstNs >= last.reqLastNs) phases.server = secondsBetween(last.reqLastNs, last.respFirstNs);
-    phases.transfer = secondsBetween(last.respFirstNs, last.respLastNs);
+    if (last.respFirstNs >= last.reqLastNs) phase('server', last.reqLastNs, last.respFirstNs);
+    phase('transfer', last.respFirstNs, last.respLastNs);
     wireSeconds = secondsBetween(first.reqFirstNs, last.respLastNs);
   }
   const clientSeconds = trace.endNs !== undefined ? secondsBetween(trace.startNs, trace.endNs) : undefined;
@@ -40,7 +45,7 @@ export function computeWire(trace: RequestTrace, exchanges: KernelExchange[]): W
     bytesReceived += e.bytesReceived;
     retransmits += e.retransmits;
   }
-  const t: WireTiming = { phases, newConnection, tls: first.tls, bytesSent, bytesReceived, retransmits };
+  const t: WireTiming = { phases, phaseTimes, newConnection, tls: first.tls, bytesSent, bytesReceived, retransmits };
   if (wireSeconds !== undefined) t.wireSeconds = wireSeconds;
   if (clientSeconds !== undefined) t.clientSeconds = clientSeconds;
   if (overheadSeconds !== undefined) t.overheadSeconds = overheadSeconds;

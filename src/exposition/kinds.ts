@@ -1,5 +1,5 @@
 // How each kind of family's series is versioned and written, for SeriesGroups.
-import { bucketCount, summaryRevision, type HistogramEntry, type SummaryEntry, type ValueEntry } from './prom-internals.js';
+import { bucketCount, bucketExemplar, summaryRevision, type HistogramEntry, type SummaryEntry, type ValueEntry } from './prom-internals.js';
 import type { FamilyKind } from './series-groups.js';
 import { cachedLabels, formatNumber, sumAndCount } from './text.js';
 
@@ -21,8 +21,14 @@ export function summaryKind(name: string, percentiles: readonly number[]): Famil
   };
 }
 
-export function histogramKind(name: string, upperBounds: readonly number[]): FamilyKind<HistogramEntry> {
+/** exemplars: write each bucket's exemplar (OpenMetrics only: the Prometheus text format has none). */
+export function histogramKind(name: string, upperBounds: readonly number[], exemplars = false): FamilyKind<HistogramEntry> {
   const les = upperBounds.map((b) => `le="${formatNumber(b)}"} `);
+  const exemplar = (e: HistogramEntry, bound: number): string => {
+    const x = exemplars ? bucketExemplar(e, bound) : undefined;
+    if (!x) return '';
+    return ` # {${cachedLabels(x.labelSet)}} ${formatNumber(x.value)}${x.timestamp === undefined ? '' : ` ${formatNumber(x.timestamp)}`}`;
+  };
   return {
     version: byCount,
     render(e) {
@@ -32,9 +38,9 @@ export function histogramKind(name: string, upperBounds: readonly number[]): Fam
       let acc = 0;
       for (let i = 0; i < les.length; i++) {
         acc += bucketCount(e, upperBounds[i]!);
-        text += `${open}${les[i]}${acc}\n`;
+        text += `${open}${les[i]}${acc}${exemplar(e, upperBounds[i]!)}\n`;
       }
-      return `${text}${open}le="+Inf"} ${e.count}\n${sumAndCount(name, l, e.sum, e.count)}`;
+      return `${text}${open}le="+Inf"} ${e.count}${exemplar(e, Infinity)}\n${sumAndCount(name, l, e.sum, e.count)}`;
     },
   };
 }

@@ -6,7 +6,11 @@ import { Counter, Gauge, Histogram, Summary, type Metric, type Registry } from '
 
 export type Labels = Record<string, string | number>;
 
-export interface HistogramEntry { labels: Labels; bucketValues: Record<string, number>; sum: number; count: number }
+/** An OpenMetrics exemplar as prom-client keeps it (timestamp: Unix seconds). */
+export interface Exemplar { labelSet: Labels; value: number; timestamp?: number }
+/** bucketExemplars: with exemplars enabled, the last exemplar of each bucket by its upper bound
+ *  (prom-client keys +Inf's as -1). */
+export interface HistogramEntry { labels: Labels; bucketValues: Record<string, number>; bucketExemplars?: Record<string, Exemplar | null>; sum: number; count: number }
 export interface SummaryEntry { labels: Labels; td: { percentile(q: number): number }; sum: number; count: number }
 export interface ValueEntry { labels: Labels; value: number }
 
@@ -19,7 +23,7 @@ interface Common<E> {
 
 /** A metric whose state can be read in place, by kind. */
 export type PlainMetric =
-  | ({ kind: 'histogram'; upperBounds: readonly number[] } & Common<HistogramEntry>)
+  | ({ kind: 'histogram'; upperBounds: readonly number[]; exemplars: boolean } & Common<HistogramEntry>)
   | ({ kind: 'summary'; percentiles: readonly number[] } & Common<SummaryEntry>)
   | ({ kind: 'counter' | 'gauge' } & Common<ValueEntry>);
 
@@ -33,7 +37,7 @@ export interface MetricData {
   values: { labels?: Labels; sharedLabels?: Labels; value: number; metricName?: string }[];
 }
 
-type Raw = Partial<{ name: string; help: string; labelNames: string[]; collect: unknown; hashMap: unknown; upperBounds: unknown; percentiles: unknown; pruneAgedBuckets: boolean }>;
+type Raw = Partial<{ name: string; help: string; labelNames: string[]; collect: unknown; hashMap: unknown; upperBounds: unknown; percentiles: unknown; pruneAgedBuckets: boolean; enableExemplars: boolean }>;
 
 // One view per metric object, so the renderer's per-metric caches can key on it.
 const views = new WeakMap<Metric, PlainMetric | null>();
@@ -62,7 +66,7 @@ function readPlain(m: Metric): PlainMetric | undefined {
   if (kind === 'summary' && (!Array.isArray(x.percentiles) || x.pruneAgedBuckets)) return undefined;
   return {
     kind, name: x.name, help: x.help, labelNames: x.labelNames,
-    upperBounds: x.upperBounds as number[], percentiles: x.percentiles as number[],
+    upperBounds: x.upperBounds as number[], percentiles: x.percentiles as number[], exemplars: x.enableExemplars === true,
     // read live: reset() replaces the map
     get hashMap() { return x.hashMap as Record<string, never>; },
   } as PlainMetric;
@@ -81,6 +85,11 @@ export async function metricData(m: Metric): Promise<MetricData> {
 /** A histogram bucket's count (prom-client keys buckets by their upper bound). */
 export function bucketCount(e: HistogramEntry, upperBound: number): number {
   return e.bucketValues[upperBound as unknown as string] ?? 0;
+}
+
+/** A histogram bucket's exemplar, if it has one (upperBound Infinity: the +Inf bucket). */
+export function bucketExemplar(e: HistogramEntry, upperBound: number): Exemplar | undefined {
+  return e.bucketExemplars?.[upperBound === Infinity ? '-1' : (upperBound as unknown as string)] ?? undefined;
 }
 
 /** A summary's window rotates on reading: its last rotation tells that its quantiles moved. */

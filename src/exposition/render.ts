@@ -49,7 +49,7 @@ const families = new WeakMap<Metric, Partial<Record<ExpositionFormat, Family>>>(
 
 function newFamily(p: PlainMetric, format: ExpositionFormat): Family {
   const names = p.kind === 'counter' ? counterNames(p.name, format) : { family: p.name, sample: p.name };
-  const kind = p.kind === 'histogram' ? histogramKind(p.name, p.upperBounds) : p.kind === 'summary' ? summaryKind(p.name, p.percentiles) : valueKind(names.sample);
+  const kind = p.kind === 'histogram' ? histogramKind(p.name, p.upperBounds, p.exemplars && format === 'openmetrics') : p.kind === 'summary' ? summaryKind(p.name, p.percentiles) : valueKind(names.sample);
   return {
     header: new Part(keptText(header(names.family, p.help, p.kind)), true),
     // by the first label: the target, for every target-scoped family
@@ -59,8 +59,8 @@ function newFamily(p: PlainMetric, format: ExpositionFormat): Family {
 
 /** The family's parts, rendering only the groups that changed since last time. */
 function familyParts(m: Metric, p: PlainMetric, format: ExpositionFormat, out: Part[]): void {
-  // the text differs by format only for counters
-  const key = p.kind === 'counter' ? format : 'prometheus';
+  // the text differs by format only for counters and for histograms with exemplars
+  const key = p.kind === 'counter' || (p.kind === 'histogram' && p.exemplars) ? format : 'prometheus';
   let byFormat = families.get(m);
   if (!byFormat) {
     byFormat = {};

@@ -13,12 +13,17 @@ export const SUMMARY_WINDOW_SECONDS = 600;
 export function createFamilies(registry: Registry, targetLabels: string[]) {
   const L = targetLabels;
   const registers = [registry];
+  // Exemplars (the trace of a recent observation per bucket, when traces are on): prom-client
+  // refuses them on a registry whose content type is Prometheus text, but the content type is the
+  // renderer's choice per scrape (src/exposition), which writes them in OpenMetrics only.
+  const opDuration = new Histogram({
+    name: N.opDuration,
+    help: 'Duration of successful S3 operations from the first request issued to the result in hand, body included (failures never enter it; the client\'s preparation before is the prepare phase).',
+    labelNames: [...L, 'operation', 'size'], buckets: LATENCY_BUCKETS, registers: [], enableExemplars: true,
+  });
+  registry.registerMetric(opDuration);
   return {
-    opDuration: new Histogram({
-      name: N.opDuration,
-      help: 'Duration of successful S3 operations from the first request issued to the result in hand, body included (failures never enter it; the client\'s preparation before is the prepare phase).',
-      labelNames: [...L, 'operation', 'size'], buckets: LATENCY_BUCKETS, registers,
-    }),
+    opDuration,
     opLatency: new Summary({
       name: N.opLatency,
       help: 'Duration of successful S3 operations over a sliding 10 minute window.',

@@ -57,6 +57,13 @@ export const REPLICATION_METRICS = {
   skippedWrites: 's3prober_replication_writes_skipped_total',
 } as const;
 
+/** Families of the trace export, present when traces are on (tracing-families.ts). */
+export const TRACING_METRICS = {
+  spansExported: 's3prober_trace_spans_exported_total',
+  spansDropped: 's3prober_trace_spans_dropped_total',
+  exportFailures: 's3prober_trace_export_failures_total',
+} as const;
+
 /** Families that live as long as the process (process-metrics.ts), besides prom-client's own
  *  process_* and nodejs_* runtime metrics. */
 export const PROCESS_METRICS = {
@@ -82,9 +89,12 @@ export const SHARD_METRICS = {
   targetConfigured: 's3prober_target_configured',
   targetProbed: 's3prober_target_probed',
 } as const;
+/** The labels of an s3prober_operation_duration_seconds exemplar: the trace and the operation's
+ *  span (Grafana's exemplar link names trace_id: deploy/grafana/provisioning). */
+export const EXEMPLAR_LABELS = { traceId: 'trace_id', spanId: 'span_id' } as const;
 
 /** Every s3prober_* family name. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(PROBER_METRICS), ...Object.values(WIRE_METRICS), ...Object.values(DURABILITY_METRICS),
-  ...Object.values(REPLICATION_METRICS), ...Object.values(PROCESS_METRICS), ...Object.values(SHARD_METRICS),
+  ...Object.values(REPLICATION_METRICS), ...Object.values(TRACING_METRICS), ...Object.values(PROCESS_METRICS), ...Object.values(SHARD_METRICS),
 ];

@@ -7,9 +7,12 @@ import { SKIP_REASONS, type CycleResult, type OperationResult, type SkipReason }
 import { OUTCOMES, type Operation } from '../results/operations.js';
 import type { RequestTrace } from '../results/request-trace.js';
 import { createFamilies, type ProberFamilies } from './families.js';
+import { EXEMPLAR_LABELS as X } from './names.js';
 import { removeSeries } from './remove-series.js';
 
 type Labels = Record<string, string>;
+
+const NO_EXEMPLAR: Labels = {};
 
 export class MetricsRecorder {
   readonly registry = new Registry();
@@ -103,7 +106,9 @@ export class MetricsRecorder {
     f.opSuccess.set(op, 1);
     const d = r.durationSeconds ?? 0;
     const sized = { ...op, size: r.size };
-    f.opDuration.observe(sized, d);
+    // the trace of this observation, when it is exported
+    const exemplarLabels = r.span?.sampled ? { [X.traceId]: r.span.traceId, [X.spanId]: r.span.spanId } : NO_EXEMPLAR;
+    f.opDuration.observe({ labels: sized, value: d, exemplarLabels });
     f.opLatency.observe(sized, d);
     f.opLast.set(sized, d);
     if (r.prepareSeconds !== undefined) f.phase.observe({ ...base, phase: 'prepare' }, r.prepareSeconds);

@@ -13,6 +13,7 @@ import { formatBytes } from '../config/units.js';
 import { nowNs, secondsBetween } from '../results/clock.js';
 import type { CycleResult } from '../results/cycle.js';
 import type { Operation } from '../results/operations.js';
+import type { SpanIds } from '../results/trace-context.js';
 import type { TargetClient } from '../s3/client.js';
 import { errorMessage, IntegrityError } from './classify.js';
 import { CycleCleanup, type CreatedState } from './cleanup.js';
@@ -46,6 +47,7 @@ class Cycle {
   private readonly prefix: string;
   private readonly created: CreatedState;
   private readonly measurer: OperationMeasurer;
+  private readonly span: SpanIds | undefined;
   private readonly cleanup: CycleCleanup;
   /** The step being prepared: what a crash of the cycle's own code is counted against. */
   private step: { operation: Operation; size: string } = { operation: 'CreateBucket', size: '' };
@@ -57,7 +59,8 @@ class Cycle {
     this.created = { bucket, mayExist: new Set(), openUploads: new Map(), bucketMayExist: false };
     this.prefix = cycleKeyPrefix(t.keyPrefix, t.name, this.id);
     const common = { target: t.name, node: opts.node, timeoutMs: t.timeout, logger: opts.logger, observer: opts.observer };
-    this.measurer = new OperationMeasurer({ ...common, signal: opts.signal });
+    this.span = opts.observer?.traceCycle?.(t.name, opts.node);
+    this.measurer = new OperationMeasurer({ ...common, signal: opts.signal, trace: this.span });
     this.cleanup = new CycleCleanup({ ...common, client: opts.client, leftovers: opts.leftovers });
   }
 
@@ -97,13 +100,17 @@ class Cycle {
       target: this.target.name,
       ...(this.opts.node === undefined ? {} : { node: this.opts.node }),
       cycleId: this.id,
+      bucket: this.bucket,
+      keyPrefix: this.prefix,
       startedAt,
+      startNs: t0,
       durationSeconds: secondsBetween(t0, nowNs()),
       success: !operations.some((r) => r.outcome === 'failure') && !aborted,
       operations,
       leftovers: this.opts.leftovers.size,
       aborted,
       ...(internalError === undefined ? {} : { internalError }),
+      ...(this.span ? { span: this.span } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import { nowNs, secondsBetween } from '../results/clock.js';
 import type { OperationResult } from '../results/cycle.js';
 import type { FailureReason, Operation } from '../results/operations.js';
 import type { RequestTrace } from '../results/request-trace.js';
+import { childOf, type SpanIds } from '../results/trace-context.js';
 import { withRequestScope } from '../s3/instrument.js';
 import { classifyFailure, errorMessage, neverReachedServer } from './classify.js';
 import type { CycleObserver } from './observer.js';
@@ -34,6 +35,8 @@ export interface MeasureOptions {
   /** false: requests that are not canary operations (the durability check's); the wire tracer
    *  claims their exchanges without measuring them, as it does for housekeeping. */
   wireMeasured?: boolean;
+  /** The cycle's root span when the cycle is traced: each operation gets a child span of it. */
+  trace?: SpanIds | undefined;
 }
 
 export class OperationMeasurer {
@@ -72,7 +75,9 @@ export class OperationMeasurer {
     if (shutdown?.aborted) onShutdown();
     else shutdown?.addEventListener('abort', onShutdown, { once: true });
     const traces: RequestTrace[] = [];
+    const span = this.opts.trace && childOf(this.opts.trace);
     const scope = {
+      span,
       target,
       node,
       operation,
@@ -83,10 +88,11 @@ export class OperationMeasurer {
     };
     const startedAt = Date.now();
     const t0 = nowNs();
+    const ids = { startNs: t0, ...(span ? { span } : {}) };
     try {
       const value = await withRequestScope(scope, () => fn(abort.signal));
       const timing = operationTiming(t0, nowNs(), traces);
-      this.record({ target, operation, outcome: 'success', size, bytes, ...timing, traces, startedAt });
+      this.record({ target, operation, outcome: 'success', size, bytes, ...timing, traces, startedAt, ...ids });
       return { ok: true, value };
     } catch (err) {
       const t1 = nowNs();
@@ -99,7 +105,7 @@ export class OperationMeasurer {
       }
       const f = classifyFailure(err, timedOut, traces);
       this.record({
-        target, operation, outcome: 'failure', size, bytes: 0, durationSeconds, ...(prepareSeconds === undefined ? {} : { prepareSeconds }), traces, startedAt,
+        target, operation, outcome: 'failure', size, bytes: 0, durationSeconds, ...(prepareSeconds === undefined ? {} : { prepareSeconds }), traces, startedAt, ...ids,
         reason: f.reason, errorCode: f.code, httpStatus: f.httpStatus, requestId: f.requestId, message: f.message,
       });
       this.opts.logger[f.reason === 'internal' ? 'error' : 'warn'](

@@ -4,8 +4,12 @@ import type { OperationResult } from '../results/cycle.js';
 import type { DurabilityResult } from '../results/durability.js';
 import type { ReplicationInFlight, ReplicationOutcome } from '../results/replication.js';
 import type { RequestTrace } from '../results/request-trace.js';
+import type { SpanIds } from '../results/trace-context.js';
 
 export interface CycleObserver {
+  /** Asked as a cycle starts, when traces are exported: the ids of its root span (undefined:
+   *  the cycle is not traced). */
+  traceCycle?(target: string, node?: string): SpanIds | undefined;
   onOperation?(r: OperationResult): void;
   onTrace?(t: RequestTrace): void;
   onCertificate?(target: string, notAfter: Date, node?: string): void;

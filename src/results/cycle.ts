@@ -1,6 +1,7 @@
 // What a probe cycle produces: one result per operation and one per cycle.
 import type { FailureReason, Operation, Outcome } from './operations.js';
 import type { RequestTrace } from './request-trace.js';
+import type { SpanIds } from './trace-context.js';
 
 export interface OperationResult {
   target: string;
@@ -28,6 +29,10 @@ export interface OperationResult {
   traces: RequestTrace[];
   /** Epoch milliseconds. */
   startedAt: number;
+  /** CLOCK_MONOTONIC ns when the operation's call began (prepare included); unset when skipped. */
+  startNs?: bigint;
+  /** The operation's span, when the cycle is traced. */
+  span?: SpanIds;
 }
 
 export interface CycleResult {
@@ -35,7 +40,12 @@ export interface CycleResult {
   /** The node behind the endpoint (address:port) when the target probes its nodes one by one. */
   node?: string;
   cycleId: string;
+  /** The bucket the cycle used and the prefix of every key it wrote (absent when it never ran). */
+  bucket?: string;
+  keyPrefix?: string;
   startedAt: number;
+  /** CLOCK_MONOTONIC ns when the cycle began (durationSeconds counts from it). */
+  startNs?: bigint;
   durationSeconds: number;
   /** Every operation succeeded (no failure and therefore nothing skipped). */
   success: boolean;
@@ -45,6 +55,8 @@ export interface CycleResult {
   aborted: boolean;
   /** A bug in s3prober ended the cycle early (its message); the cycle is a failure. */
   internalError?: string;
+  /** The cycle's root span, when the cycle is traced. */
+  span?: SpanIds;
 }
 
 /** Why a target's schedule slot ran no cycle. overrun: its previous cycle still ran; missed: the

@@ -2,6 +2,7 @@
 // This is the client side of the eBPF correlation: the tracer joins kernel exchanges to these
 // records by socket local port + CLOCK_MONOTONIC window (process.hrtime.bigint() and
 // bpf_ktime_get_ns() are the same clock).
+import type { SpanIds } from './trace-context.js';
 
 /** The client's phases of a request, in the order they happen. These strings are label values. */
 export const CLIENT_PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
@@ -34,4 +35,6 @@ export interface RequestTrace {
   error?: string;
   /** False for the prober's own housekeeping (cleanup, sweeps): not an operation sample. */
   measured?: boolean;
+  /** The request's own span (its id is the traceparent's parent-id), when the cycle is traced. */
+  span?: SpanIds;
 }

@@ -21,6 +21,8 @@ export interface WireTiming {
   clientSeconds?: number;
   /** Only the phases really measured. */
   phases: Partial<Record<WirePhase, number>>;
+  /** The same phases as the kernel's own timestamps (CLOCK_MONOTONIC ns). */
+  phaseTimes: Partial<Record<WirePhase, { startNs: bigint; endNs: bigint }>>;
   newConnection: boolean;
   tls: boolean;
   bytesSent: number;

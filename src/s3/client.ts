@@ -10,10 +10,14 @@ import type { TargetConfig } from '../config/schema.js';
 import { markRequestStart, requestSignal, withRequestSignal } from './instrument.js';
 
 /** The SDK's handler, stamping each request's start right before it is issued, with the abort
- *  signal of the send that issued it (see routeSignals). */
+ *  signal of the send that issued it (see routeSignals). A traced request carries its span as a
+ *  W3C traceparent header, added here, after SigV4 signed the request: a header outside
+ *  SignedHeaders leaves the signature valid, and a proxy that rewrites trace headers cannot break
+ *  it (the SDK leaves X-Amzn-Trace-Id unsigned for that reason). */
 class StampingHttpHandler extends NodeHttpHandler {
   override handle(...[request, options]: Parameters<NodeHttpHandler['handle']>): ReturnType<NodeHttpHandler['handle']> {
-    markRequestStart();
+    const parent = markRequestStart();
+    if (parent !== undefined) request.headers.traceparent = parent;
     const abortSignal = options?.abortSignal ?? requestSignal();
     return super.handle(request, abortSignal ? { ...options, abortSignal } : options);
   }

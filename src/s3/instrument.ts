@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { nowNs as now, secondsBetween as secs } from '../results/clock.js';
 import type { RequestTrace } from '../results/request-trace.js';
+import { childOf, traceparent, type SpanIds } from '../results/trace-context.js';
 
 export interface RequestScope {
   target: string;
@@ -22,8 +23,11 @@ export interface RequestScope {
   /** False for requests that are not a measurement (cleanup, sweeps): traced so the wire tracer
    *  can claim their exchanges, but never recorded as an operation. */
   measured?: boolean;
+  /** The operation's span, when its cycle is traced: each request gets a child span of it. */
+  span?: SpanIds | undefined;
   /** Set by markRequestStart() just before the SDK's handler issues the request. */
   pendingStartNs?: bigint;
+  pendingSpan?: SpanIds | undefined;
 }
 
 /** What the requests issued inside run() belong to: a probe operation's scope (traced) and the
@@ -58,10 +62,14 @@ export function requestSignal(): AbortSignal | undefined {
 
 /** Stamps the start of the request about to be issued in the current scope. Node publishes
  *  http.client.request.start only at end() (Node 20), when a reused socket may already carry the
- *  request: the handler stamps first so the client window always encloses the wire's. */
-export function markRequestStart(): void {
+ *  request: the handler stamps first so the client window always encloses the wire's. Returns the
+ *  traceparent header of the request's span when the operation is traced. */
+export function markRequestStart(): string | undefined {
   const scope = als.getStore()?.scope;
-  if (scope) scope.pendingStartNs = now();
+  if (!scope) return undefined;
+  scope.pendingStartNs = now();
+  scope.pendingSpan = scope.span && childOf(scope.span);
+  return scope.pendingSpan && traceparent(scope.pendingSpan);
 }
 function reportCertificate(s: TLSSocket, scope: RequestScope): void {
   const cert = s.getPeerCertificate?.(false);
@@ -85,7 +93,9 @@ function onRequestStart({ request }: { request: ClientRequest }): void {
     bytesSent: 0,
     bytesReceived: 0,
   };
+  if (scope.pendingSpan) trace.span = scope.pendingSpan;
   scope.pendingStartNs = undefined;
+  scope.pendingSpan = undefined;
   if (scope.measured === false) trace.measured = false;
   scope.traces.push(trace);
   // Marks of the connection set-up; `ready` is when the request could start flowing.

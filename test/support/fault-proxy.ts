@@ -88,8 +88,9 @@ export interface FaultProxyStats {
   /** Client connections currently open. */
   readonly openConnections: number;
   /** The last 1000 requests in arrival order, with the fault kind applied to each (if any), the
-   *  Host header and, with TLS, the name the client sent as SNI: what identity a request kept. */
-  log: { method: string; path: string; operation: string; fault?: Fault['kind']; host?: string; sni?: string }[];
+   *  Host header, with TLS the name the client sent as SNI (what identity a request kept), and the
+   *  W3C traceparent header the request carried (if any). */
+  log: { method: string; path: string; operation: string; fault?: Fault['kind']; host?: string; sni?: string; traceparent?: string }[];
 }
 
 /** One exchange as the proxy saw it: the bench's ground truth for what the server side took, so
@@ -222,9 +223,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const fault = pick((f) => !CONNECTION_FAULTS.has(f.kind) && matches(f.match, info));
     if (fault) stats.faulted++;
     const sni = (req.socket as Partial<tls.TLSSocket>).servername;
+    const traceparent = req.headers.traceparent;
     stats.log.push({
       method: info.method, path: info.path, operation: info.operation, ...(fault ? { fault: fault.kind } : {}),
       ...(req.headers.host ? { host: req.headers.host } : {}), ...(typeof sni === 'string' ? { sni } : {}),
+      ...(typeof traceparent === 'string' ? { traceparent } : {}),
     });
     if (stats.log.length > 1000) stats.log.shift();
     handle(req, res, info, record(req, res, info, fault), fault).catch(() => { res.destroy(); });

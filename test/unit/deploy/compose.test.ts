@@ -21,7 +21,7 @@ interface Service {
 
 const composeFile = repoPath('docker', 'compose.yaml');
 // Without a .env file, so the defaults in compose.yaml are what is checked.
-const composeEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(S3_|S3PROBER_BASE|GRAFANA_|PROMETHEUS_IMAGE|ALERTMANAGER_IMAGE)/.test(k)));
+const composeEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(S3_|S3PROBER_BASE|GRAFANA_|PROMETHEUS_IMAGE|ALERTMANAGER_IMAGE|TEMPO_IMAGE|OTEL_)/.test(k)));
 
 function resolved(): { services: Record<string, Service> } {
   const r = runOk('docker-compose', ['-f', composeFile, 'config'], { env: composeEnv });
@@ -45,9 +45,9 @@ test('docker-compose config -q validates the stack', () => {
   }
 });
 
-test('the stack has s3prober, a local S3 server, Prometheus, Alertmanager and Grafana', () => {
+test('the stack has s3prober, a local S3 server, Prometheus, Alertmanager, Tempo and Grafana', () => {
   const { services } = resolved();
-  assert.deepEqual(Object.keys(services).sort(), ['alertmanager', 'grafana', 'prometheus', 's3', 's3prober']);
+  assert.deepEqual(Object.keys(services).sort(), ['alertmanager', 'grafana', 'prometheus', 's3', 's3prober', 'tempo']);
   for (const [name, s] of Object.entries(services)) {
     for (const [, host] of binds(s)) assert.ok(existsSync(host), `${name}: bind mount source ${host} does not exist`);
   }
@@ -98,6 +98,23 @@ test('Grafana gets the provisioning and dashboards, and its datasource points at
     const u = new URL(d.url);
     assert.ok(services[u.hostname]?.ports?.some((x) => x.target === Number(u.port)), `${d.type} datasource ${d.url}`);
   }
+});
+
+test('s3prober sends its traces to Tempo\'s OTLP/HTTP receiver; Prometheus stores exemplars', () => {
+  const { services } = resolved();
+  const endpoint = new URL(services.s3prober!.environment!.OTEL_EXPORTER_OTLP_ENDPOINT!);
+  const tempo = services.tempo!;
+  assert.equal(endpoint.hostname, 'tempo');
+  const cfgArg = tempo.command!.find((c) => c.startsWith('-config.file='))!.slice('-config.file='.length);
+  const host = binds(tempo).get(cfgArg);
+  assert.equal(host, repoPath('deploy', 'tempo', 'tempo.yaml'));
+  const cfg = parse(readFileSync(host!, 'utf8')) as {
+    server: { http_listen_port: number };
+    distributor: { receivers: { otlp: { protocols: { http: { endpoint: string } } } } };
+  };
+  assert.equal(cfg.distributor.receivers.otlp.protocols.http.endpoint.split(':').pop(), endpoint.port, 'the OTLP/HTTP port s3prober sends to');
+  assert.ok(tempo.ports?.some((x) => x.target === cfg.server.http_listen_port), 'the port Grafana queries');
+  assert.ok(services.prometheus!.command!.includes('--enable-feature=exemplar-storage'));
 });
 
 test('the s3prober config of the stack is valid with the credentials compose passes in', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allPanels, dashboardDir, expand, loadDashboards, NODES_DASHBOARD, panelQueries } from '../../support/deploy/dashboards.js';
 import { knownSeriesNames, parsePromQL, repoPath, run, runOk } from '../../support/deploy/lib.js';
+import { EXEMPLAR_LABELS, PROBER_METRICS } from '../../../src/metrics/names.js';
 
 const dashboards = loadDashboards();
 
@@ -211,4 +212,25 @@ test('provisioning points Grafana at the dashboards folder and the Prometheus da
   const compose = readFileSync(repoPath('docker', 'compose.yaml'), 'utf8');
   assert.ok(compose.includes(`../deploy/grafana/dashboards:${dp.providers[0]!.options.path}`), 'compose mounts the dashboards where the provider looks');
   assert.ok(dashboardDir.endsWith('dashboards'));
+});
+
+test('operation latency panels show exemplars, linked by their trace_id to the provisioned Tempo', () => {
+  const ds = parse(readFileSync(repoPath('deploy', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8')) as {
+    datasources: { uid: string; type: string; jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid: string }[] } }[];
+  };
+  const links = ds.datasources.find((d) => d.type === 'prometheus')!.jsonData?.exemplarTraceIdDestinations ?? [];
+  assert.equal(links.length, 1);
+  assert.equal(links[0]!.name, EXEMPLAR_LABELS.traceId, 'the label name the exporter gives its exemplars');
+  assert.equal(ds.datasources.find((d) => d.uid === links[0]!.datasourceUid)?.type, 'tempo');
+  let latency = 0;
+  for (const { json } of dashboards) {
+    for (const p of allPanels(json)) {
+      for (const t of (p.targets ?? []) as { expr?: string; exemplar?: boolean }[]) {
+        const on = t.expr?.includes(`${PROBER_METRICS.opDuration}_bucket`) ?? false;
+        if (on) latency++;
+        assert.equal(t.exemplar ?? false, on, `${p.title}: exemplars on operation latency only`);
+      }
+    }
+  }
+  assert.ok(latency >= 4, `${latency} latency queries`);
 });

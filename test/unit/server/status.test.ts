@@ -33,7 +33,16 @@ function op(o: Partial<OperationResult> & Pick<OperationResult, 'operation' | 'o
 function fixture() {
   const wire = new WireView();
   const put = trace(1000, 4, { connect: 0.0005, processing: 0.003, transfer: 0.0005 });
-  wire.record({ trace: put, wire: { phases: { connect: 0.0004, request: 0.0002, server: 0.0025, transfer: 0.0003 }, wireSeconds: 0.003, overheadSeconds: 0.0006, clientSeconds: 0.004, newConnection: true, tls: false, bytesSent: 4096, bytesReceived: 200, retransmits: 0 } });
+  const kernel = { connect: 0.0004, request: 0.0002, server: 0.0025, transfer: 0.0003 };
+  // the kernel's phases back to back from the request's start, as the tracer stamps them
+  const phaseTimes: Record<string, { startNs: bigint; endNs: bigint }> = {};
+  let at = put.startNs;
+  for (const [k, sec] of Object.entries(kernel)) {
+    const end = at + BigInt(Math.round(sec * 1e9));
+    phaseTimes[k] = { startNs: at, endNs: end };
+    at = end;
+  }
+  wire.record({ trace: put, wire: { phases: kernel, phaseTimes, wireSeconds: 0.003, overheadSeconds: 0.0006, clientSeconds: 0.004, newConnection: true, tls: false, bytesSent: 4096, bytesReceived: 200, retransmits: 0 } });
   const get = trace(1006, 2, { processing: 0.0015, transfer: 0.0005 }, { reused: true, method: 'GET' });
   const failed = trace(1010, 1, { processing: 0.001 }, { method: 'POST', statusCode: 403 });
   const cycle: CycleResult = {
