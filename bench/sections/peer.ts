@@ -17,6 +17,8 @@ import { cpuSecondsOf, memoryOf } from '../proc-usage.js';
 
 const PEER = path.join(REPO_ROOT, 'bench/peers/seed_prober.py');
 const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+// Both die with the harness, however it ends (a test's timeout kills it with SIGKILL).
+const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'];
 // Debian's interpreter, with Debian's boto3 and prometheus_client (another python3 may be first on PATH)
 const PYTHON = '/usr/bin/python3';
 
@@ -71,7 +73,7 @@ async function stop(p: ChildProcess): Promise<void> {
 
 async function startPeer(h: Harness, rgw: S3Endpoint, targets: number): Promise<Measured> {
   const port = await freePort();
-  const [cmd, ...pre] = [...h.layout.prober, PYTHON];
+  const [cmd, ...pre] = [...h.layout.prober, ...DIE_WITH_PARENT, PYTHON];
   const proc = spawn(cmd!, [...pre, PEER], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PEER_ENDPOINT: rgw.endpoint, PEER_ACCESS_KEY: rgw.accessKeyId, PEER_SECRET_KEY: rgw.secretAccessKey, PEER_PORT: String(port), PEER_TARGETS: String(targets), PEER_INTERVAL: '1', PEER_OBJECT_SIZE: '4096' },
@@ -87,7 +89,7 @@ async function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: b
     .replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`);
   writeFileSync(file, yaml);
   const form = h.proberForm();
-  const [cmd, ...pre] = [...h.layout.prober, process.execPath];
+  const [cmd, ...pre] = [...h.layout.prober, ...DIE_WITH_PARENT, process.execPath];
   const proc = spawn(cmd!, [...pre, ...form.nodeArgs, CLI, 'run', '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...form.env, NODE_NO_WARNINGS: '1' },

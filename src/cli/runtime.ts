@@ -27,6 +27,7 @@ import type { RequestTrace } from '../results/request-trace.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createApp } from '../server/app.js';
 import { StatusBoard, type TargetSource } from '../server/status-board.js';
+import type { ReplicationSource } from '../server/status-replication.js';
 import { VERSION } from '../version.js';
 import { startWireHalf, type WireHalf } from './wire.js';
 
@@ -144,9 +145,13 @@ export class ProberRuntime {
       },
       onReplication: (o) => {
         replication.onReplication(o);
+        this.board.onReplication(o);
         if (o.reason === 'internal') this.processMetrics.internalErrors.inc({ kind: 'cycle' });
       },
-      onReplicationInFlight: (s) => replication.onReplicationInFlight(s),
+      onReplicationInFlight: (s) => {
+        replication.onReplicationInFlight(s);
+        this.board.onReplicationInFlight(s);
+      },
       onOperation: (r) => recorder.onOperation(r),
       // after the turn that ends the request: the tracer's join and metrics then stay out of the
       // operation's measured duration
@@ -202,7 +207,7 @@ export class ProberRuntime {
     const app = createApp({
       registries: () => this.registries(),
       ready: () => this.current.runners.every((r) => this.everReady.has(r.target.name)),
-      status: () => this.board.build(this.statuses(), this.wire.tracer.status(), VERSION),
+      status: () => this.board.build(this.statuses(), this.wire.tracer.status(), VERSION, Date.now(), this.replicationSources()),
       reload: () => this.reload(),
       auth: this.opts.web?.users ? basicAuth(this.opts.web.users) : undefined,
     });
@@ -246,6 +251,10 @@ export class ProberRuntime {
     });
   }
 
+  private replicationSources(): ReplicationSource[] {
+    return this.current.config.replication.map((r) => ({ name: r.name, source: r.source, destination: r.destination, bucket: r.bucket, timeoutMs: r.timeout }));
+  }
+
   /** Re-reads the config file; resolves with an error message when the old config was kept. */
   reload(): Promise<string | undefined> {
     this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
@@ -266,7 +275,7 @@ export class ProberRuntime {
     const old = this.current;
     await old.scheduler.stop(); // waits for in-flight cycles and their cleanup
     this.current = this.generation(config, old.runners);
-    this.board.retain(config.targets.map((t) => t.name));
+    this.board.retain(config.targets.map((t) => t.name), config.replication.map((r) => r.name));
     for (const r of old.runners) r.destroy();
     this.current.scheduler.start();
     this.warnIfEmptyShard();

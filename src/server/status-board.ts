@@ -6,7 +6,9 @@ import { durabilityFailures, type DurabilityResult } from '../results/durability
 import type { RequestTrace } from '../results/request-trace.js';
 import { secondsBetween } from '../results/clock.js';
 import { scrubSecrets } from '../log/scrub.js';
+import type { ReplicationInFlight, ReplicationOutcome } from '../results/replication.js';
 import { HISTORY_SECONDS, StatusHistory } from './status-history.js';
+import { ReplicationBoard, type ReplicationSource } from './status-replication.js';
 import { STATUS_API_VERSION, type CycleV1, type DurabilityV1, type OperationV1, type RequestV1, type StatusV1, type TargetStatusV1 } from './status-schema.js';
 import type { WireView } from './wire-view.js';
 
@@ -36,6 +38,7 @@ export type TracerState = StatusV1['tracer'];
 export class StatusBoard {
   private readonly history = new StatusHistory();
   private readonly durable = new Map<string, { last: DurabilityResult; lastPass?: DurabilityResult }>();
+  private readonly replication = new ReplicationBoard();
 
   constructor(private readonly wire?: WireView) {}
 
@@ -48,18 +51,27 @@ export class StatusBoard {
     this.durable.set(r.target, { last: r, lastPass: r.pass ? r : prev?.lastPass });
   }
 
+  onReplication(o: ReplicationOutcome): void {
+    this.replication.onOutcome(o);
+  }
+
+  onReplicationInFlight(s: ReplicationInFlight): void {
+    this.replication.onInFlight(s);
+  }
+
   forgetNode(target: string, node: string): void {
     this.history.forgetNode(target, node);
   }
 
-  /** After a reload: what the targets no longer configured had goes. */
-  retain(targets: readonly string[]): void {
+  /** After a reload: what the targets and replications no longer configured had goes. */
+  retain(targets: readonly string[], replications: readonly string[] = []): void {
     this.history.retain(targets);
+    this.replication.retain(replications);
     for (const t of this.durable.keys()) if (!targets.includes(t)) this.durable.delete(t);
   }
 
-  build(targets: readonly TargetSource[], tracer: TracerState, version: string, nowMs = Date.now()): StatusV1 {
-    return {
+  build(targets: readonly TargetSource[], tracer: TracerState, version: string, nowMs = Date.now(), replications: readonly ReplicationSource[] = []): StatusV1 {
+    const out: StatusV1 = {
       apiVersion: STATUS_API_VERSION,
       generatedAt: new Date(nowMs).toISOString(),
       version,
@@ -67,6 +79,8 @@ export class StatusBoard {
       tracer: { up: tracer.up, ...(tracer.reason === undefined ? {} : { reason: tracer.reason }), ...(tracer.hooks === undefined ? {} : { hooks: tracer.hooks }), ...(tracer.uprobes === undefined ? {} : { uprobes: tracer.uprobes }) },
       targets: targets.map((t) => this.target(t, nowMs)),
     };
+    if (replications.length) out.replications = this.replication.build(replications, nowMs);
+    return out;
   }
 
   private target(t: TargetSource, nowMs: number): TargetStatusV1 {

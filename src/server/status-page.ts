@@ -1,7 +1,7 @@
 // The human status page: a view of the status API's object. Per target and address, the last
 // cycle as a waterfall with its legend, the last hour per operation beside it, and the same cycle
 // as a table; the durable set's last check; the tracer's state. Plain HTML and inline SVG.
-import type { CycleV1, DurabilityV1, HistoryV1, StatusV1, TargetStatusV1 } from './status-schema.js';
+import type { CycleV1, DurabilityV1, HistoryV1, ReplicationV1, StatusV1, TargetStatusV1 } from './status-schema.js';
 import { CLIENT_PHASES } from '../results/request-trace.js';
 import { WIRE_PHASES } from '../results/wire.js';
 import { escapeHtml, failureText, ms, PHASE_STYLE, renderWaterfall, type BarPhase } from './waterfall.js';
@@ -69,6 +69,26 @@ function targetSection(t: TargetStatusV1, s: StatusV1): string {
   return `<section class="target"><h2>${escapeHtml(t.name)}</h2><p>${facts.join(' &middot; ')}</p>${probes.join('')}${t.durability ? durabilityBlock(t.durability) : ''}</section>`;
 }
 
+function replicationSection(rs: ReplicationV1[], seconds: number): string {
+  const last = (r: ReplicationV1, kind: string) => {
+    const o = r.last.find((x) => x.kind === kind);
+    if (!o) return '';
+    return o.lagSeconds !== undefined
+      ? `<span class="ok">${ms(o.lagSeconds)}</span> (${o.polls} polls)`
+      : `<span class="bad">${escapeHtml(o.reason ?? 'failed')}</span>${o.detail ? `: ${escapeHtml(o.detail)}` : ''}`;
+  };
+  const hour = (r: ReplicationV1, kind: string) => {
+    const h = r.history.find((x) => x.kind === kind)!;
+    const n = `${h.replicated}/${h.replicated + h.failed}`;
+    return h.replicated ? `${n}, lag p50 ${ms(h.p50LagSeconds)} p99 ${ms(h.p99LagSeconds)}` : n;
+  };
+  const rows = rs.map((r) => `<tr><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.source)} &rarr; ${escapeHtml(r.destination)}</td><td>${escapeHtml(r.bucket)}</td>`
+    + `<td>${r.inFlight.object} / ${r.inFlight.delete}</td><td>${last(r, 'object')}</td><td>${last(r, 'delete')}</td><td>${hour(r, 'object')}</td><td>${hour(r, 'delete')}</td></tr>`);
+  return `<section class="replication"><h2>replication</h2><table><caption>objects written at the source, polled at the destination until they arrive (timeouts as configured); last ${seconds / 60} minutes</caption>`
+    + '<tr><th>replication</th><th>source &rarr; destination</th><th>bucket</th><th>in flight (objects / deletes)</th><th>last object</th><th>last delete</th><th>objects replicated</th><th>deletes replicated</th></tr>'
+    + `${rows.join('')}</table></section>`;
+}
+
 const PHASE_CSS = (Object.entries(PHASE_STYLE) as [BarPhase, { colour: string }][]).map(([p, { colour }]) => `.p-${p}{fill:${colour};background:${colour}}`).join('');
 
 export function renderStatusPage(s: StatusV1): string {
@@ -83,5 +103,5 @@ caption{text-align:left;font-weight:bold}.ok{color:#1a7f37}.bad{color:#cf222e}.s
 .legend{list-style:none;padding:0;margin:.3em 0;display:flex;flex-wrap:wrap;gap:.3em 1em;font-size:85%}.sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 .sw.bar{background:#f6f8fa;border:1px solid #8c959f}.sw.badbar{background:#f6f8fa;border:2px solid #cf222e}${PHASE_CSS}</style></head><body>
 <h1>s3prober ${escapeHtml(s.version)}</h1><p><a href="/metrics">metrics</a> &middot; <a href="/api/v1/status">status API</a> &middot; ${tracer}</p>
-${s.targets.map((t) => targetSection(t, s)).join('\n')}</body></html>`;
+${s.targets.map((t) => targetSection(t, s)).join('\n')}${s.replications?.length ? replicationSection(s.replications, s.historySeconds) : ''}</body></html>`;
 }

@@ -3,6 +3,7 @@
 // Within v1 fields are only added (optional); a removal or a change of meaning is a v2.
 import { z } from 'zod';
 import { DURABILITY_REASONS, DURABLE_STATES, type DurableState } from '../results/durability.js';
+import { REPLICATION_KINDS } from '../results/replication.js';
 import { FAILURE_REASONS, OPERATIONS, OUTCOMES } from '../results/operations.js';
 import { CLIENT_PHASES } from '../results/request-trace.js';
 import { WIRE_PHASES } from '../results/wire.js';
@@ -119,6 +120,37 @@ const target = z.object({
   durability: durability.optional().describe('present when the target has a durable set'),
 });
 
+const replicationOutcome = z.object({
+  kind: z.enum(REPLICATION_KINDS).describe('object: a write travelling; delete: its delete'),
+  key: z.string(),
+  since: time.describe('when the source acknowledged the write or delete'),
+  lagSeconds: seconds.optional().describe('replicated: since -> the poll that first saw it (an upper bound)'),
+  reason: z.enum(FAILURE_REASONS).optional().describe('not replicated: why'),
+  detail: z.string().optional(),
+  polls: count.describe('polls of the destination it took'),
+});
+
+const replicationHistory = z.object({
+  kind: z.enum(REPLICATION_KINDS),
+  replicated: count,
+  failed: count,
+  p50LagSeconds: seconds.nullable(),
+  p99LagSeconds: seconds.nullable(),
+  since: time.nullable().describe('the oldest outcome counted'),
+});
+
+const replication = z.object({
+  name: z.string(),
+  source: z.string().describe('target name'),
+  destination: z.string().describe('target name'),
+  bucket: z.string(),
+  timeoutSeconds: seconds,
+  inFlight: z.object(Object.fromEntries(REPLICATION_KINDS.map((k) => [k, count])) as Record<(typeof REPLICATION_KINDS)[number], typeof count>)
+    .describe('written and not yet arrived (object), deleted and not yet gone (delete)'),
+  last: z.array(replicationOutcome).describe('the last outcome of each kind, when there is one'),
+  history: z.array(replicationHistory).describe('the last hour, per kind'),
+});
+
 export const statusSchema = z.object({
   apiVersion: z.literal(STATUS_API_VERSION),
   generatedAt: time,
@@ -131,6 +163,7 @@ export const statusSchema = z.object({
     uprobes: count.optional(),
   }),
   targets: z.array(target),
+  replications: z.array(replication).optional().describe('present when the config measures replication'),
 }).meta({ title: 's3prober status, v1', description: 'GET /api/v1/status: what the status page shows' });
 
 export type StatusV1 = z.output<typeof statusSchema>;
@@ -140,6 +173,7 @@ export type OperationV1 = z.output<typeof operation>;
 export type HistoryV1 = z.output<typeof history>;
 export type DurabilityV1 = z.output<typeof durability>;
 export type RequestV1 = z.output<typeof request>;
+export type ReplicationV1 = z.output<typeof replication>;
 
 /** The JSON Schema (draft 2020-12) of the response. */
 export const statusJsonSchema = (): Record<string, unknown> => z.toJSONSchema(statusSchema, { target: 'draft-2020-12' });

@@ -213,3 +213,40 @@ test('GET /api/v1/status is the page\'s object, with its JSON Schema beside it',
     server.close();
   }
 });
+
+test('replications: in flight, the last of each kind, the last hour; valid, and escaped on the page', () => {
+  const board = new StatusBoard();
+  const pair = { replication: 'eu-to-us', source: 'eu', destination: HOSTILE };
+  const outcome = (kind: 'object' | 'delete', sinceMs: number, o: { lagSeconds?: number; reason?: 'timeout'; detail?: string }) =>
+    board.onReplication({ ...pair, kind, key: `k-${sinceMs}`, since: sinceMs, polls: 3, operations: [], ...o });
+  outcome('object', T0 - 2 * 3600_000, { lagSeconds: 100 }); // over an hour ago: not in the last hour
+  outcome('object', T0 - 60_000, { lagSeconds: 2 });
+  outcome('object', T0 - 30_000, { lagSeconds: 4 });
+  outcome('object', T0 - 10_000, { reason: 'timeout', detail: HOSTILE });
+  outcome('delete', T0 - 20_000, { lagSeconds: 1 });
+  board.onReplicationInFlight({ ...pair, inFlight: { object: 2, delete: 1 } });
+  const sources = [{ name: 'eu-to-us', source: 'eu', destination: HOSTILE, bucket: 'replicated', timeoutMs: 900_000 }, { name: 'quiet', source: 'a', destination: 'b', bucket: 'r', timeoutMs: 60_000 }];
+  const s = board.build([], { up: false }, '1.2.3', T0, sources);
+  assert.deepEqual(validate(JSON.parse(JSON.stringify(s))), []);
+  const [r, quiet] = s.replications!;
+  assert.deepEqual(r!.inFlight, { object: 2, delete: 1 });
+  assert.equal(r!.timeoutSeconds, 900);
+  assert.deepEqual(r!.last.map((o) => [o.kind, o.lagSeconds, o.reason]), [['object', undefined, 'timeout'], ['delete', 1, undefined]]);
+  const hour = Object.fromEntries(r!.history.map((h) => [h.kind, h]));
+  assert.deepEqual([hour.object!.replicated, hour.object!.failed, hour.object!.p50LagSeconds, hour.object!.p99LagSeconds], [2, 1, 2, 4]);
+  assert.equal(hour.object!.since, new Date(T0 - 60_000).toISOString());
+  assert.deepEqual(quiet, { name: 'quiet', source: 'a', destination: 'b', bucket: 'r', timeoutSeconds: 60, inFlight: { object: 0, delete: 0 }, last: [], history: [
+    { kind: 'object', replicated: 0, failed: 0, p50LagSeconds: null, p99LagSeconds: null, since: null },
+    { kind: 'delete', replicated: 0, failed: 0, p50LagSeconds: null, p99LagSeconds: null, since: null },
+  ] });
+  assert.equal(board.build([], { up: false }, '1.2.3', T0).replications, undefined, 'no replication configured: no field');
+  const html = renderStatusPage(s);
+  assert.match(html, /<h2>replication<\/h2>/);
+  assert.match(html, /<td>eu-to-us<\/td><td>eu &rarr; &#60;script&#62;/);
+  assert.doesNotMatch(html, /<script>/);
+  assert.match(html, /<td>2 \/ 1<\/td><td><span class="bad">timeout<\/span>: &#60;script&#62;/);
+  assert.match(html, /<td>2\/3, lag p50 2000 ms p99 4000 ms<\/td><td>1\/1, lag p50 1000 ms p99 1000 ms<\/td>/);
+  assert.match(html, /<td>quiet<\/td>.*<td>0\/0<\/td><td>0\/0<\/td><\/tr>/);
+  board.retain([], ['quiet']);
+  assert.deepEqual(board.build([], { up: false }, '1.2.3', T0, sources).replications![0]!.last, [], 'a replication gone from the config is forgotten');
+});
