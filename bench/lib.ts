@@ -188,14 +188,19 @@ export function startBenchRgw(pin: string[]): BenchRgw {
   return { endpoint: `http://127.0.0.1:${env.RGW_PORT}`, accessKeyId: env.S3_ACCESS_KEY, secretAccessKey: env.S3_SECRET_KEY, stop: doStop };
 }
 
+/** The scale sections' config name for `targets` targets (their buckets' prefix, their targets' names' stem). */
+export const scaleConfigName = (targets: number): string => `scale${targets}`;
+/** The targets' names of a bench config, as benchConfigYaml writes them. */
+export const benchTargetNames = (name: string, targets: number): string[] => Array.from({ length: targets }, (_, i) => `${name}-${i}`);
+
 /** A config for the prober: `n` targets named <prefix>-<i> on one endpoint, 4 KiB objects only
  *  (the issue's unit of cost; the default 1 MiB + 6 MiB multipart would measure RGW, not us). */
 export function benchConfigYaml(o: {
   endpoint: string; accessKeyId: string; secretAccessKey: string; targets: number; name: string;
   schedule: string; ebpf: boolean; timeout?: string; spread?: number; batchSize?: number;
 }): string {
-  const targets = Array.from({ length: o.targets }, (_, i) => [
-    `  - name: ${o.name}-${i}`,
+  const targets = benchTargetNames(o.name, o.targets).map((name) => [
+    `  - name: ${name}`,
     `    endpoint: ${o.endpoint}`,
     `    credentials: { accessKeyId: "${o.accessKeyId}", secretAccessKey: "${o.secretAccessKey}" }`,
     `    bucket: { mode: ephemeral, prefix: ${o.name} }`,

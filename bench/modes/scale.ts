@@ -4,7 +4,7 @@
 // only its own targets, its window started by the harness together with the other shards'.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shard } from '../../src/config/shard.js';
-import { dist, type S3Endpoint } from '../lib.js';
+import { dist, scaleConfigName, type S3Endpoint } from '../lib.js';
 import { exporter, resetSeen, seen, until } from './exporter.js';
 import { cpuSeconds, eld, eldMs, mb, memory, msAll, peakRssMb } from './figures.js';
 import { fromHarness, send } from './ipc.js';
@@ -18,7 +18,7 @@ export interface ScaleOptions {
 
 export async function scale(o: ScaleOptions): Promise<Record<string, unknown>> {
   const schedule = o.intervalSeconds === 1 ? '* * * * * *' : o.intervalSeconds === 60 ? '0 * * * * *' : `*/${o.intervalSeconds} * * * * *`;
-  const { rt, tracerUp } = await exporter(o.rgw, { targets: o.targets, name: `scale${o.targets}`, schedule, ebpf: o.ebpf, shard: o.shard });
+  const { rt, tracerUp } = await exporter(o.rgw, { targets: o.targets, name: scaleConfigName(o.targets), schedule, ebpf: o.ebpf, shard: o.shard });
   const probed = rt.config.targets.length;
   // The start-up round (sweep + first cycle of every target within 2 s) is not steady state.
   const firstRoundDone = await until(() => seen.cycles >= probed, o.intervalSeconds * 1000 * 3);

@@ -1,11 +1,11 @@
-// Section 3b, scale over shards (issue 20): the scale section's largest config run by N shard
+// Scale over shards (issue 20; section scale-sharded): the scale section's largest config run by N shard
 // processes at once (`run --shard i/N`, through the same scale worker and recorder hooks as
 // section 3), each pinned to its own core, measured over one common window after every shard's
 // start-up round. Per shard and over all shards: targets, drift, CPU per cycle, RSS.
 import { availableParallelism } from 'node:os';
 import { shardOf } from '../../src/config/shard.js';
 import type { Harness, R } from '../harness.js';
-import { dist, pinTo, type Child, type S3Endpoint } from '../lib.js';
+import { benchTargetNames, dist, pinTo, scaleConfigName, type Child, type S3Endpoint } from '../lib.js';
 
 /** The shards when --shards is not given: half the cores (the servers keep the other half), at least two. */
 export const defaultShards = (): number => Math.max(2, Math.floor(availableParallelism() / 2));
@@ -41,7 +41,7 @@ export async function sectionScaleSharded(h: Harness, rgw: S3Endpoint, shards: n
   const interval = h.quick ? 1 : 10;
   const slots = 2;
   const place = shardPlacement(h, shards, rgwOwn);
-  const names = Array.from({ length: targets }, (_, i) => `scale${targets}-${i}`);
+  const names = benchTargetNames(scaleConfigName(targets), targets);
   const expected = Array.from({ length: shards }, (_, i) => names.filter((n) => shardOf(n, shards) === i).length);
   h.log(`scale-sharded: ${targets} targets over ${shards} shards (${expected.join(' + ')}), ${interval} s interval, ${slots} intervals measured`);
   for (const [i, p] of place.entries()) if (p.sharesWith.length) h.log(`scale-sharded: shard ${i} shares core ${p.core} with ${p.sharesWith.join(', ')}: its figures are pessimistic`);
