@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import path from 'node:path';
-import { cliFirstLine, cpuLayout, REPO_ROOT, round, startChild, type Child, type NodeForm } from './lib.js';
+import { cliFirstLine, cpuLayout, REPO_ROOT, round, startChild, type Child, type CpuLayout, type NodeForm } from './lib.js';
 import type { WorkerOptions } from './worker.js';
 
 /** JSON from the workers and the sections, as the tables and verdicts read it. */
@@ -24,11 +24,12 @@ export interface Harness {
   /** The tracer on where a section measures with it (not --no-ebpf). */
   ebpf: boolean;
   /** The prober's core and the servers' cores (cpuLayout). */
-  layout: ReturnType<typeof cpuLayout>;
+  layout: CpuLayout;
   log(s: string): void;
   proberForm(): ProberForm;
-  /** A measured prober process, started as the CLI starts (see ProberForm). */
-  worker<M extends keyof WorkerOptions>(mode: M, o: WorkerOptions[M], nodeArgs?: string[]): Child;
+  /** A measured prober process, started as the CLI starts (see ProberForm), on the prober's core
+   *  unless `pin` says otherwise (a shard's own core). */
+  worker<M extends keyof WorkerOptions>(mode: M, o: WorkerOptions[M], nodeArgs?: string[], pin?: string[]): Child;
   /** A worker run to its result. */
   run1<M extends keyof WorkerOptions>(mode: M, o: WorkerOptions[M]): Promise<R>;
   /** A server process of bench/servers.ts, off the prober's core, once it listens. */
@@ -37,10 +38,11 @@ export interface Harness {
   machine(): R;
 }
 
-export function createHarness(o: { quick: boolean; ebpf: boolean; profile: boolean }): Harness {
+export function createHarness(o: { quick: boolean; ebpf: boolean; profile: boolean; proberCores?: number }): Harness {
   mkdirSync(RESULTS, { recursive: true });
-  const layout = cpuLayout();
+  const layout = cpuLayout(o.proberCores);
   let proberFormRead: ProberForm | undefined;
+  let started = 0; // shards start in the same millisecond: each profile its own name
   const h: Harness = {
     quick: o.quick,
     ebpf: o.ebpf,
@@ -50,10 +52,10 @@ export function createHarness(o: { quick: boolean; ebpf: boolean; profile: boole
       proberFormRead ??= process.env.S3PROBER_BENCH_NODE_FORM === 'tsc' ? { form: 'tsc', nodeArgs: [], env: {} } : { form: 'shipped', ...cliFirstLine() };
       return proberFormRead;
     },
-    worker(mode, w, nodeArgs = []) {
-      const prof = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
+    worker(mode, w, nodeArgs = [], pin = layout.prober) {
+      const prof = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${mode}-${Date.now()}-${++started}.cpuprofile`] : [];
       const form = h.proberForm();
-      return startChild('worker.js', [mode, JSON.stringify(w)], { pin: layout.prober, nodeArgs: [...prof, ...form.nodeArgs, ...nodeArgs], env: { ...process.env, ...form.env } });
+      return startChild('worker.js', [mode, JSON.stringify(w)], { pin, nodeArgs: [...prof, ...form.nodeArgs, ...nodeArgs], env: { ...process.env, ...form.env } });
     },
     async run1(mode, w) {
       const c = h.worker(mode, w);

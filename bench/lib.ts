@@ -34,13 +34,29 @@ export const round = (x: number | undefined, digits = 3): number | undefined =>
 export const fmt = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
 /** Core layout: the prober gets core 0 alone, RGW/proxies/load servers the others (if any).
- *  Pinning keeps the server's CPU from landing on the prober's core and blurring its figures. */
-export function cpuLayout(): { prober: string[]; servers: string[]; pinned: boolean } {
+ *  Pinning keeps the server's CPU from landing on the prober's core and blurring its figures.
+ *  `proberCores` (the sharded scale section's shards) keeps cores 0..k-1 for probers, k at most
+ *  all cores but one: the servers always keep at least the last core. */
+export function cpuLayout(proberCores = 1): CpuLayout {
   const n = availableParallelism();
   const have = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
-  if (!have || n < 2 || process.env.S3PROBER_BENCH_NO_PIN === '1') return { prober: [], servers: [], pinned: false };
-  return { prober: ['taskset', '-c', '0'], servers: ['taskset', '-c', `1-${n - 1}`], pinned: true };
+  if (!have || n < 2 || process.env.S3PROBER_BENCH_NO_PIN === '1') return { prober: [], servers: [], pinned: false, proberCores: [], serverCores: [] };
+  const k = Math.max(1, Math.min(proberCores, n - 1));
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  return { prober: pinTo(0), servers: ['taskset', '-c', k === n - 1 ? `${k}` : `${k}-${n - 1}`], pinned: true, proberCores: range(0, k), serverCores: range(k, n) };
 }
+export interface CpuLayout {
+  /** The `taskset` prefix of the (one) measured prober: core 0. */
+  prober: string[];
+  /** The `taskset` prefix of RGW, proxies and load servers. */
+  servers: string[];
+  pinned: boolean;
+  /** The cores kept for probers alone, and the servers' cores (empty when not pinned). */
+  proberCores: number[];
+  serverCores: number[];
+}
+/** The `taskset` prefix that pins a process to one core. */
+export const pinTo = (core: number): string[] => ['taskset', '-c', String(core)];
 
 const live = new Set<ChildProcess>();
 let hooked = false;
@@ -172,14 +188,19 @@ export function startBenchRgw(pin: string[]): BenchRgw {
   return { endpoint: `http://127.0.0.1:${env.RGW_PORT}`, accessKeyId: env.S3_ACCESS_KEY, secretAccessKey: env.S3_SECRET_KEY, stop: doStop };
 }
 
+/** The scale sections' config name for `targets` targets (their buckets' prefix, their targets' names' stem). */
+export const scaleConfigName = (targets: number): string => `scale${targets}`;
+/** The targets' names of a bench config, as benchConfigYaml writes them. */
+export const benchTargetNames = (name: string, targets: number): string[] => Array.from({ length: targets }, (_, i) => `${name}-${i}`);
+
 /** A config for the prober: `n` targets named <prefix>-<i> on one endpoint, 4 KiB objects only
  *  (the issue's unit of cost; the default 1 MiB + 6 MiB multipart would measure RGW, not us). */
 export function benchConfigYaml(o: {
   endpoint: string; accessKeyId: string; secretAccessKey: string; targets: number; name: string;
   schedule: string; ebpf: boolean; timeout?: string; spread?: number; batchSize?: number;
 }): string {
-  const targets = Array.from({ length: o.targets }, (_, i) => [
-    `  - name: ${o.name}-${i}`,
+  const targets = benchTargetNames(o.name, o.targets).map((name) => [
+    `  - name: ${name}`,
     `    endpoint: ${o.endpoint}`,
     `    credentials: { accessKeyId: "${o.accessKeyId}", secretAccessKey: "${o.secretAccessKey}" }`,
     `    bucket: { mode: ephemeral, prefix: ${o.name} }`,

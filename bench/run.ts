@@ -3,7 +3,8 @@
 // names one, runs each section in fresh child processes (the prober pinned to core 0, servers on the
 // other cores), prints a table and writes bench/results/latest.json (or --out FILE).
 //
-//   node dist/bench/run.js [--quick] [--sections cost,truth,scale,scrape,throughput] [--out FILE]
+//   node dist/bench/run.js [--quick] [--sections cost,truth,scale,scrape,scale-sharded,throughput] [--out FILE]
+//     [--shards N]   (scale-sharded: N shard processes, each on its own core; default half the cores, at least 2)
 //   node dist/bench/run.js soak [--cycles 10000] [--targets 20] [--out FILE]
 //   node dist/bench/run.js peer [--quick] [--out FILE]   (issue 21: against the seed blog's prober)
 //   --profile: V8 CPU profile of each measured worker in bench/results/profiles/
@@ -19,6 +20,7 @@ import { fmt, REPO_ROOT, round, startBenchRgw, type S3Endpoint } from './lib.js'
 import { sectionCost } from './sections/cost.js';
 import { sectionPeer } from './sections/peer.js';
 import { sectionScale } from './sections/scale.js';
+import { defaultShards, sectionScaleSharded } from './sections/scale-sharded.js';
 import { sectionSoak } from './sections/soak.js';
 import { sectionThroughput } from './sections/throughput.js';
 import { sectionTruth } from './sections/truth.js';
@@ -35,6 +37,7 @@ const { values: args, positionals } = parseArgs({
     // soak: seconds of warm-up before the measured cycles (default: the latency summary's window, full)
     warmup: { type: 'string' },
     targets: { type: 'string' },
+    shards: { type: 'string' },
     endpoint: { type: 'string' },
     'no-ebpf': { type: 'boolean', default: false },
     // V8 CPU profiles of every measured worker, in bench/results/profiles (for finding a missed target's cause)
@@ -44,10 +47,14 @@ const { values: args, positionals } = parseArgs({
 const SOAK = positionals[0] === 'soak';
 const PEER = positionals[0] === 'peer';
 if (positionals.length && !SOAK && !PEER) throw new Error(`unknown command ${positionals[0]} (expected nothing, "soak" or "peer")`);
-const ALL = ['cost', 'truth', 'scale', 'scrape', 'throughput'];
+const ALL = ['cost', 'truth', 'scale', 'scrape', 'scale-sharded', 'throughput'];
 const SECTIONS = new Set(args.sections ? args.sections.split(',') : ALL);
 for (const s of SECTIONS) if (!ALL.includes(s)) throw new Error(`unknown section ${s} (${ALL.join(', ')})`);
-const h = createHarness({ quick: args.quick, ebpf: !args['no-ebpf'], profile: args.profile });
+const SHARDED = !SOAK && !PEER && SECTIONS.has('scale-sharded');
+const SHARDS = args.shards === undefined ? defaultShards() : Number(args.shards);
+if (!Number.isInteger(SHARDS) || SHARDS < 1) throw new Error(`--shards ${args.shards}: expected a whole number of shards, 1 or more`);
+// the shards' cores are kept from the servers as far as the machine allows (bench/lib.ts cpuLayout)
+const h = createHarness({ quick: args.quick, ebpf: !args['no-ebpf'], profile: args.profile, proberCores: SHARDED ? SHARDS : 1 });
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -77,6 +84,7 @@ async function main(): Promise<void> {
     if (SECTIONS.has('cost')) res.cost = await sectionCost(h, rgw);
     if (SECTIONS.has('truth')) res.truth = await sectionTruth(h, rgw);
     if (SECTIONS.has('scale') || SECTIONS.has('scrape')) Object.assign(res, await sectionScale(h, rgw, SECTIONS.has('scale'), SECTIONS.has('scrape')));
+    if (SHARDED) res.scaleSharded = await sectionScaleSharded(h, rgw, SHARDS, !ext);
     if (SECTIONS.has('throughput')) res.throughput = await sectionThroughput(h);
   }
   res.machine.loadavgAtEnd = loadavg().map((x) => round(x, 2));

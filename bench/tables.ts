@@ -79,6 +79,24 @@ export function print(res: R): void {
     const cpu = (k: R | undefined) => (k?.whileScraped ? `${fmt(k.whileScraped.cpuCoreFraction, 3)} core, ${fmt(k.whileScraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a');
     console.log(`prober CPU while scraped: 10 s cycles ${cpu(s)} (unscraped: ${s.whileScraped ? `${fmt(s.whileScraped.unscraped.cpuCoreFraction, 3)} core, ${fmt(s.whileScraped.unscraped.cpuMsPerCycle, 1)} ms/cycle` : 'n/a'}); 60 s cycles ${cpu(s.minute)}`);
   }
+  if (res.scaleSharded) {
+    const s = res.scaleSharded;
+    // biome-ignore lint/nursery/noUnsafeReturn: the workers' JSON rows, printed as they are
+    const row = (who: string, core: string, r: R): (string | number)[] => [who, core, r.targetsProbed, r.cycles, r.cyclesSkipped, r.ops, fmt(r.cpuCoreFraction, 3), fmt(r.cpuMsPerCycle, 1),
+      fmt(r.rssMb, 1), fmt(r.peakRssMb, 1), fmt(r.eventLoopDelayMs.p99, 1), `${fmt(r.driftMs.p50, 1)}/${fmt(r.driftMs.p99, 1)}`, fmt(r.cycleSeconds.p50, 3), r.failures];
+    table(`Scale over shards (${s.all.targets} targets, ${s.shards} shards of one config, run --shard i/${s.shards}; ${s.intervalSeconds} s interval; all: sums, drift over every shard's cycles)`,
+      ['shard', 'core', 'targets', 'cycles', 'skipped', 'ops', 'CPU core', 'CPU ms/cycle', 'RSS MB', 'peak RSS', 'ELD p99 ms', 'drift p50/p99 ms', 'cycle p50 s', 'fail'],
+      [...(s.rows as R[]).map((r) => row(`${r.shard.index}/${r.shard.count}`, r.core === undefined ? '-' : `${r.core}${r.sharesWith.length ? '*' : ''}`, r)), row('all', '', s.all)]);
+    if (!s.pinned) console.log('shards not pinned (no taskset, one core, or S3PROBER_BENCH_NO_PIN=1): they share whatever cores the kernel gives them');
+    for (const x of s.shared as R[]) {
+      console.log(`* shard ${x.shard} shares core ${x.core} with ${(x.with as string[]).join(' and ')}`
+        + ` (${res.machine.nproc} cores for ${s.shards} shards and the servers): its figures and the combined ones are pessimistic`);
+    }
+    if (!s.rgwPlacedByBench) console.log('RGW at --endpoint: not placed by the bench, it may share any shard\'s core');
+    if (!s.all.disjointAndComplete) console.log(`NOT every target probed by exactly one shard: ${s.all.targetsProbed} probed of ${s.all.targets}`);
+    const one = (res.scale?.rows as R[] | undefined)?.find((r) => r.targets === s.all.targets);
+    if (one) console.log(`one process (section 3), ${one.targets} targets: drift p50/p99 ${fmt(one.driftMs.p50, 1)}/${fmt(one.driftMs.p99, 1)} ms, ${fmt(one.cpuMsPerCycle, 1)} CPU ms/cycle, ${one.cyclesSkipped} skipped`);
+  }
   if (res.throughput) {
     table(`5. Tracer throughput (tracer ${res.throughput.tracerUp ? 'up' : 'DOWN'}; echo server, 4 KiB)`, ['client', 'conc', 'ops/s', 'CPU core', 'events', 'dropped', 'unmatched', 'ELD p99 ms'],
       // biome-ignore lint/nursery/noUnsafeReturn: the workers' JSON rows, printed as they are

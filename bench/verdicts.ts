@@ -48,6 +48,18 @@ export function verdicts(res: R): Verdict[] {
     add(`schedule drift p99 < 100 ms at ${top.targets} targets`, top.driftMs.p99, (x) => x < 100, 'ms');
     add('cost grows linearly (CPU per cycle, largest vs 10 targets, <= 1.25x)', res.scale.linear?.cpuMsPerCycleRatio, (x) => x <= 1.25, 'x');
   }
+  if (res.scaleSharded) {
+    const s = res.scaleSharded;
+    const drift = s.all.driftMs.p99 as number | undefined;
+    // a shard on a core it shares (with RGW on a 2-core machine) is said in the value, never hidden
+    const shared = (s.shared as R[]).map((x) => `shard ${x.shard} shares core ${x.core} with ${(x.with as string[]).join(', ')}`);
+    const notes = [...(s.pinned ? [] : ['shards not pinned']), ...shared, ...(s.all.disjointAndComplete ? [] : ['targets not probed exactly once'])];
+    v.push({
+      target: `drift p99 < 100 ms at ${s.all.targets} targets over ${s.shards} shards`,
+      value: drift === undefined ? 'n/a' : `${fmt(drift, 3)} ms${notes.length ? ` (${notes.join('; ')}: pessimistic)` : ''}`,
+      met: drift === undefined ? null : drift < 100 && s.all.disjointAndComplete === true,
+    });
+  }
   if (res.scrape) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 10 s cycles (Prometheus scrape, after the first)`, res.scrape.latencyMs.p99, (x) => x < 100, 'ms');
   if (res.scrape?.minute) add(`/metrics p99 < 100 ms at ${res.scrape.targets} targets, 60 s cycles (Prometheus scrape, after the first)`, res.scrape.minute.latencyMs.p99, (x) => x < 100, 'ms');
   if (res.throughput) add('tracer: highest op rate with zero drops (SDK; no target)', res.throughput.maxZeroDropOpsPerSecond.sdk, () => true, 'ops/s');

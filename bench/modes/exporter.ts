@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProberRuntime } from '../../src/cli/runtime.js';
 import { parseConfig } from '../../src/config/load.js';
+import type { Shard } from '../../src/config/shard.js';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import type { CycleResult, OperationResult, SkipReason } from '../../src/results/cycle.js';
@@ -45,9 +46,10 @@ proto.onCycleStart = function (this: MetricsRecorder, t: string, d: number) {
   onCycleStart.call(this, t, d);
 };
 
-export async function exporter(endpoint: S3Endpoint, o: { targets: number; name: string; schedule: string; ebpf: boolean; timeout?: string; spread?: number }) {
+/** The whole exporter on a bench config; with `shard`, as `s3prober run --shard INDEX/COUNT` runs it. */
+export async function exporter(endpoint: S3Endpoint, o: { targets: number; name: string; schedule: string; ebpf: boolean; timeout?: string; spread?: number; shard?: Shard }) {
   const config = parseConfig(benchConfigYaml({ ...endpoint, ...o }));
-  const rt = await ProberRuntime.start({ config, logger: logger(o.name) });
+  const rt = await ProberRuntime.start({ config, shard: o.shard, logger: logger(o.shard ? `${o.name}-shard${o.shard.index}of${o.shard.count}` : o.name) });
   const up = (await rt.processMetrics.registry.getSingleMetric(WIRE_METRICS.ebpfUp)?.get())?.values[0]?.value === 1;
   return { rt, tracerUp: up };
 }

@@ -22,10 +22,10 @@ test('npm run bench -- --quick: every section, sane figures, table and JSON', as
     const out = join(dir, 'quick.json');
     const r = await runProc(process.execPath, [join(REPO_ROOT, 'dist/bench/run.js'), '--quick', '--out', out], {
       env: { ...process.env, S3PROBER_BENCH_ENDPOINT: rgw.endpoint, S3PROBER_BENCH_ACCESS_KEY: rgw.accessKeyId, S3PROBER_BENCH_SECRET_KEY: rgw.secretAccessKey },
-      timeoutMs: 120_000,
+      timeoutMs: 180_000,
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const title of ['1. Cost per operation', '2. Truth', '3. Scale', '4. Scrape', '5. Tracer throughput', 'Targets']) {
+    for (const title of ['1. Cost per operation', '2. Truth', '3. Scale', 'Scale over shards', '4. Scrape', '5. Tracer throughput', 'Targets']) {
       assert.ok(r.stdout.includes(title), `table "${title}" missing:\n${r.stdout}`);
     }
     const j = JSON.parse(readFileSync(out, 'utf8')) as J;
@@ -72,6 +72,41 @@ test('npm run bench -- --quick: every section, sane figures, table and JSON', as
       finite(x.eventLoopDelayMs.p99, `scale ${x.targets}: event-loop delay p99`);
       positive(x.driftMs.n, `scale ${x.targets}: drift samples (one per cycle start)`);
     }
+
+    // 3b. scale over shards: one config, every target probed by exactly the shard its name hashes to,
+    // each shard in its own process on its own core; a core shared with the servers is said
+    const sh = j.scaleSharded;
+    assert.ok(Number.isInteger(sh.shards) && sh.shards >= 2, `shards = ${sh.shards}`);
+    assert.deepEqual(sh.rows.map((x: J): unknown => x.shard), Array.from({ length: sh.shards }, (_, index) => ({ index, count: sh.shards })));
+    assert.equal(sh.all.targetsProbed, sh.all.targets);
+    assert.equal(sh.all.disjointAndComplete, true);
+    for (const x of sh.rows) {
+      const who = `scale-sharded shard ${x.shard.index}`;
+      assert.equal(x.targetsProbed, x.expectedTargets, `${who}: probes the targets its hashmod gives it`);
+      assert.equal(x.targets, sh.all.targets, `${who}: the whole config loaded`);
+      positive(x.cpuSeconds, `${who}: cpu`);
+      positive(x.rssMb, `${who}: rss`);
+      finite(x.eventLoopDelayMs.p99, `${who}: event-loop delay p99`);
+      if (x.targetsProbed > 0) {
+        positive(x.cycles, `${who}: cycles`);
+        positive(x.driftMs.n, `${who}: drift samples`);
+        finite(x.driftMs.p99, `${who}: drift p99`);
+      }
+      if (sh.pinned) {
+        assert.ok(Number.isInteger(x.core), `${who}: pinned to a core`);
+        // a shard on one of the servers' cores is never passed off as having its core alone
+        if (sh.serverCores.includes(x.core)) assert.ok(x.sharesWith.length > 0, `${who}: on server core ${x.core}, sharing not said`);
+      }
+      assert.equal(sh.shared.some((s: J) => s.shard === x.shard.index), x.sharesWith.length > 0, `${who}: shared list`);
+    }
+    if (sh.pinned && sh.shards <= j.machine.nproc) assert.equal(new Set(sh.rows.map((x: J): unknown => x.core)).size, sh.shards, 'a core per shard');
+    for (const k of ['cycles', 'ops', 'cpuSeconds', 'rssMb']) assert.equal(sh.all[k], sh.rows.reduce((a: number, x: J) => a + (x[k] as number), 0), `scale-sharded all.${k} = the shards' sum`);
+    assert.equal(sh.all.driftMs.n, sh.rows.reduce((a: number, x: J) => a + (x.driftMs.n as number), 0), 'combined drift over every shard\'s samples');
+    finite(sh.all.driftMs.p99, 'scale-sharded: drift p99 over all shards');
+    for (const s of sh.shared) assert.ok(r.stdout.includes(`shard ${s.shard} shares core ${s.core}`), `shared core of shard ${s.shard} not in the table`);
+    const shardVerdict = j.verdicts.find((v: J) => v.target === `drift p99 < 100 ms at ${sh.all.targets} targets over ${sh.shards} shards`);
+    assert.ok(shardVerdict && shardVerdict.met !== null, 'the sharded drift verdict, with a figure');
+    if (sh.shared.length) assert.match(shardVerdict.value, /shares core .*pessimistic/);
 
     // 4. scrape of the largest run
     assert.deepEqual(j.scrape.status, [200]);
