@@ -56,6 +56,48 @@ data "aws_iam_policy_document" "canary" {
     ]
     resources = [local.canary_objects_arn]
   }
+
+  # The durable set: listed when a prober starts, read back and rewritten; never deleted here.
+  dynamic "statement" {
+    for_each = length(local.durable_bucket_arns) == 0 ? [] : ["DurableBucket"]
+
+    content {
+      sid       = statement.value
+      actions   = ["s3:CreateBucket", "s3:ListBucket"]
+      resources = local.durable_bucket_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.durable_objects_arns) == 0 ? [] : ["DurableObjects"]
+
+    content {
+      sid       = statement.value
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = local.durable_objects_arns
+    }
+  }
+
+  # Replication: objects written, polled, deleted, and old abandoned ones swept; the bucket stays.
+  dynamic "statement" {
+    for_each = length(local.replicated_bucket_arns) == 0 ? [] : ["ReplicatedBuckets"]
+
+    content {
+      sid       = statement.value
+      actions   = ["s3:ListBucket"]
+      resources = local.replicated_bucket_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.replicated_objects_arns) == 0 ? [] : ["ReplicatedObjects"]
+
+    content {
+      sid       = statement.value
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      resources = local.replicated_objects_arns
+    }
+  }
 }
 
 data "aws_iam_policy_document" "runtime" {

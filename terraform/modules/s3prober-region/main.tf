@@ -24,6 +24,11 @@ locals {
     ? "arn:${local.partition}:s3:::${var.canary_bucket_name}"
   : "arn:${local.partition}:s3:::${var.canary_bucket_prefix}-*")
   canary_objects_arn = "${local.canary_bucket_arn}/${var.canary_key_prefix}*"
+  # The durable set's and the replications' keys, under the same key prefix (src/probes/naming.ts).
+  durable_bucket_arns     = var.durable_bucket == null ? [] : ["arn:${local.partition}:s3:::${var.durable_bucket}"]
+  durable_objects_arns    = [for b in local.durable_bucket_arns : "${b}/${var.canary_key_prefix}durable/*"]
+  replicated_bucket_arns  = [for b in var.replicated_buckets : "arn:${local.partition}:s3:::${b}"]
+  replicated_objects_arns = [for b in local.replicated_bucket_arns : "${b}/${var.canary_key_prefix}replication/*"]
 
   container_name = var.name
 

@@ -66,6 +66,18 @@ variable "canary_key_prefix" {
   default     = "s3prober/"
 }
 
+variable "durable_bucket" {
+  description = "Bucket of the targets' durable sets (durability.bucket), kept for ever; s3prober creates it if missing. null: no durable set. IAM grants listing it and reading and writing below <canary_key_prefix>durable/ only, never deleting: only `s3prober cleanup --durable`, run with an operator's own credentials, removes a set."
+  type        = string
+  default     = null
+}
+
+variable "replicated_buckets" {
+  description = "Buckets at this region's endpoint that the config's replication pairs measure (replication.bucket, with replication.keyPrefix = canary_key_prefix). The operator creates them and configures their replication; s3prober never creates or deletes them. IAM grants listing them and object access below <canary_key_prefix>replication/ only."
+  type        = list(string)
+  default     = []
+}
+
 variable "vpc_id" {
   description = "VPC to run the prober in."
   type        = string

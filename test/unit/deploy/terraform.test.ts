@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { DEFAULT_LISTEN, DEFAULT_PORT } from '../../../src/config/listen.js';
+import { durableKeyPrefix, replicationKeyPrefix } from '../../../src/probes/naming.js';
 import { OPERATIONS } from '../../../src/results/operations.js';
 import { hclfmtPath, repoPath, repoRoot, run, runOk } from '../../support/deploy/lib.js';
 
@@ -128,10 +129,20 @@ const IAM_FOR_OPERATION: Record<(typeof OPERATIONS)[number], string> = {
 };
 const BUCKET_LEVEL = new Set(['s3:CreateBucket', 's3:DeleteBucket', 's3:ListBucket', 's3:ListBucketMultipartUploads']);
 
+/** S3 access beside the canary's: the durable set (never deleted by the prober) and the replicated
+ *  buckets (operator-owned: never created or deleted), each below its own key prefix. */
+const OTHER_S3: Record<string, string[]> = {
+  '${local.durable_bucket_arns}': ['s3:CreateBucket', 's3:ListBucket'],
+  '${local.durable_objects_arns}': ['s3:GetObject', 's3:PutObject'],
+  '${local.replicated_bucket_arns}': ['s3:ListBucket'],
+  '${local.replicated_objects_arns}': ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+};
+
 interface Statement {
   sid?: string;
   actions: string[];
-  resources: string[];
+  /** A list, or one list-valued expression (a dynamic statement's local). */
+  resources: string[] | string;
 }
 
 async function policyStatements(): Promise<Map<string, Statement[]>> {
@@ -165,11 +176,37 @@ test('IAM: S3 access is limited to the canary bucket prefix and key prefix', asy
         assert.deepEqual(s.actions, ['s3:ListAllMyBuckets']);
         continue;
       }
+      // a dynamic statement's resources are one list-valued local
+      const other = typeof s.resources === 'string' ? OTHER_S3[s.resources] : undefined;
+      if (other) {
+        assert.ok(other.includes(a), `${a} is not granted on ${String(s.resources)}`);
+        continue;
+      }
       const want = BUCKET_LEVEL.has(a) ? '${local.canary_bucket_arn}' : '${local.canary_objects_arn}';
       assert.deepEqual(s.resources, [want], `${a} (sid ${s.sid}) must be scoped to ${want}`);
     }
   }
   for (const op of OPERATIONS) assert.ok(granted.has(IAM_FOR_OPERATION[op]), `${op} needs ${IAM_FOR_OPERATION[op]}`);
+});
+
+test('IAM: the durable set and the replicated buckets, each below the key prefix its keys have', async () => {
+  const { files } = await moduleJson(repoPath('terraform', 'modules', 's3prober-region'));
+  const locals = Object.assign({}, ...files.flatMap((f) => f.locals ?? [])) as Record<string, string>;
+  const prefix = 's3prober/'; // canary_key_prefix, as the example sets it
+  // the prober's own key layout (src/probes/naming.ts): every target's and replication's keys under the grant
+  const under = (local: string, key: string) => {
+    const m = /\$\{b\}\/(.*)\*"?\]?\}?$/.exec(locals[local]!);
+    assert.ok(m, `${local}: ${locals[local]}`);
+    const granted = m[1]!.replace('${var.canary_key_prefix}', prefix);
+    assert.ok(key.startsWith(granted), `${key} is not under ${granted}* (${local})`);
+  };
+  under('durable_objects_arns', durableKeyPrefix(prefix, 'any-target'));
+  under('replicated_objects_arns', replicationKeyPrefix(prefix, 'any-pair'));
+  const statements = [...(await policyStatements()).values()].flat();
+  for (const resource of Object.keys(OTHER_S3)) {
+    const granted = statements.filter((st) => [st.resources].flat().includes(resource)).flatMap((st) => st.actions).sort();
+    assert.deepEqual(granted, [...OTHER_S3[resource]!].sort(), resource);
+  }
 });
 
 test('IAM: only ListAllMyBuckets and the ECR login use a "*" resource; SSM is limited to own parameters', async () => {
