@@ -41,4 +41,5 @@ function rawOpen(): unknown {
 
 const mode = process.argv[2];
 const result = mode === 'raw-open' ? rawOpen() : await exporterMode();
-process.stdout.write(`${JSON.stringify(result)}\n`);
+// the wire's kernel timestamps are bigints: as decimal strings
+process.stdout.write(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
