@@ -151,6 +151,8 @@ export class StatusBoard {
       out.wire = { phases: { ...w.phases }, newConnection: w.newConnection, tls: w.tls, retransmits: w.retransmits };
       if (w.wireSeconds !== undefined) out.wire.wireSeconds = w.wireSeconds;
       if (w.overheadSeconds !== undefined) out.wire.overheadSeconds = w.overheadSeconds;
+      const starts = Object.entries(w.phaseTimes).map(([k, pt]) => [k, secondsBetween(t.startNs, pt.startNs)] as const);
+      if (starts.length) out.wire.phaseStarts = Object.fromEntries(starts);
       if (w.wireOperation) out.wire.wireOperation = w.wireOperation.candidates[0]!;
     }
     return out;

@@ -18,6 +18,8 @@ const wireTiming = z.object({
   wireSeconds: seconds.optional().describe('kernel: first request byte sent -> last response byte received'),
   overheadSeconds: seconds.optional().describe("the client's time the wire does not account for (connect, TLS, wire)"),
   phases: z.partialRecord(z.enum(WIRE_PHASES), seconds).describe('kernel phases, in this order; only those measured'),
+  phaseStarts: z.partialRecord(z.enum(WIRE_PHASES), z.number()).optional()
+    .describe("when each kernel phase began, in seconds from the request's issue by the client (below 0 where the kernel began before the client reported the request issued)"),
   newConnection: z.boolean(),
   tls: z.boolean(),
   retransmits: count,

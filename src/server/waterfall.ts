@@ -30,29 +30,49 @@ export interface Segment {
 const WIRE_ORDER = ['connect', 'tls', 'request', 'server', 'transfer'] as const;
 const CLIENT_ORDER = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
 
-/** The measured phases of an operation laid end to end: prepare, then each request from its own
- *  start. A joined request shows the kernel's phases and the client overhead (drawn last: the
- *  tracer gives its length, not where it fell); one not joined, the client's phases. */
+/** The measured phases of an operation: prepare, then each request from its own start. A joined
+ *  request shows the kernel's phases where the kernel saw them, and the client overhead in what is
+ *  left of the request before and after them (or, without the kernel's timestamps, after them, as
+ *  one length); one not joined, the client's phases end to end. */
 export function segmentsOf(op: OperationV1): Segment[] {
   const out: Segment[] = [];
   if (op.prepareSeconds !== undefined) out.push({ phase: 'prepare', startSeconds: 0, seconds: op.prepareSeconds, source: 'client' });
   const base = op.prepareSeconds ?? 0;
   for (const r of op.requests) {
-    let at = base + r.offsetSeconds;
+    const start = base + r.offsetSeconds;
+    let at = start;
     const add = (phase: BarPhase, seconds: number | undefined, source: Segment['source']) => {
       if (seconds === undefined) return;
       out.push({ phase, startSeconds: at, seconds, source });
       at += seconds;
     };
-    if (r.wire) {
-      for (const p of WIRE_ORDER) add(p, r.wire.phases[p], 'kernel');
-      add('overhead', r.wire.overheadSeconds, 'kernel');
+    const w = r.wire;
+    if (w && placeable(w)) {
+      const measured = WIRE_ORDER.filter((p) => w.phases[p] !== undefined);
+      // Node may report a request issued after the kernel began connecting: drawn from the issue
+      const from = (p: (typeof WIRE_ORDER)[number]) => Math.max(0, w.phaseStarts![p]!);
+      const first = from(measured[0]!);
+      if (first > 0) out.push({ phase: 'overhead', startSeconds: start, seconds: first, source: 'kernel' });
+      let end = 0;
+      for (const p of measured) {
+        const seconds = Math.max(0, w.phaseStarts![p]! + w.phases[p]! - from(p));
+        out.push({ phase: p, startSeconds: start + from(p), seconds, source: 'kernel' });
+        end = Math.max(end, from(p) + seconds);
+      }
+      if (r.durationSeconds !== undefined && r.durationSeconds > end) out.push({ phase: 'overhead', startSeconds: start + end, seconds: r.durationSeconds - end, source: 'kernel' });
+    } else if (w) {
+      for (const p of WIRE_ORDER) add(p, w.phases[p], 'kernel');
+      add('overhead', w.overheadSeconds, 'kernel');
     } else {
       for (const p of CLIENT_ORDER) add(p, r.clientPhases[p], 'client');
     }
   }
   return out;
 }
+
+/** Every measured kernel phase has its start. */
+const placeable = (w: NonNullable<OperationV1['requests'][number]['wire']>) =>
+  w.phaseStarts !== undefined && WIRE_ORDER.some((p) => w.phases[p] !== undefined) && WIRE_ORDER.every((p) => w.phases[p] === undefined || w.phaseStarts![p] !== undefined);
 
 /** The operation's whole bar: a success's prepare and duration; a failure's duration (the whole call). */
 const spanOf = (op: OperationV1) =>

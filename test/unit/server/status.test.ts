@@ -160,6 +160,21 @@ test('segments lie end to end from the operation start: prepare, then each reque
   assert.ok(Math.abs(at - (put.prepareSeconds! + put.durationSeconds!)) < 1e-9, 'the kernel phases and overhead add up to the request');
 });
 
+test('kernel phases are drawn where the kernel saw them; the client overhead fills the rest of the request', () => {
+  const wire = { phases: { request: 0.001, server: 0.004, transfer: 0.001 }, newConnection: false, tls: false, retransmits: 0, overheadSeconds: 0.003 };
+  const req = { method: 'GET', offsetSeconds: 0, durationSeconds: 0.009, reused: true, clientPhases: { processing: 0.006, transfer: 0.003 } };
+  const op = { operation: 'GetObject' as const, size: '4KiB', outcome: 'success' as const, startOffsetSeconds: 0, prepareSeconds: 0.001, durationSeconds: 0.009, bytes: 4096 };
+  // the first byte left 2 ms after the client issued the request; the body was read 1 ms after it arrived
+  const placed = segmentsOf({ ...op, requests: [{ ...req, wire: { ...wire, phaseStarts: { request: 0.002, server: 0.003, transfer: 0.007 } } }] });
+  assert.deepEqual(placed.map((x) => [x.phase, Number(x.startSeconds.toFixed(6)), Number(x.seconds.toFixed(6))]), [
+    ['prepare', 0, 0.001], ['overhead', 0.001, 0.002], ['request', 0.003, 0.001], ['server', 0.004, 0.004], ['transfer', 0.008, 0.001], ['overhead', 0.009, 0.001],
+  ]);
+  // without the kernel's timestamps: its phases end to end, the overhead after them as one length
+  const chained = segmentsOf({ ...op, requests: [{ ...req, wire }] });
+  assert.deepEqual(chained.map((x) => x.phase), ['prepare', 'request', 'server', 'transfer', 'overhead']);
+  assert.equal(chained.at(-1)!.seconds, 0.003);
+});
+
 test('a failure\'s bar is its whole call: its prepare and requests lie inside it', () => {
   const s = build();
   const failed = s.targets[0]!.probes[0]!.lastCycle!.operations[2]!;
