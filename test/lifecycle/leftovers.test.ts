@@ -83,7 +83,7 @@ test('cleanup: only the prober\'s own names, only old enough ones with --older-t
 
     const bad = await runProc(process.execPath, [CLI, 'cleanup', '--config', file, '--older-than', 'ages']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--older-than: expected a duration/);
+    assert.match(bad.stderr, /--older-than <duration>' argument 'ages' is invalid\. Expected a duration/);
   } finally {
     for (const k of ['s3prober/other-target/x', 'user/data']) await s3.send(new DeleteObjectCommand({ Bucket: fixed, Key: k })).catch(() => undefined);
     for (const b of [`${own(old)}-x`, foreign, 'cln-userdata', fixed, own(fresh)]) await s3.send(new DeleteBucketCommand({ Bucket: b })).catch(() => undefined);
