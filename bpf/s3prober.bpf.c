@@ -357,6 +357,14 @@ static __always_inline void track_send(struct sock_state *s, int ret)
 	s->dirty = 1;
 }
 
+/* The ESTABLISHED hook fills the tuple; if the kernel skipped that run (see hookRunsMissed in
+ * the addon), a connected socket still tells its ports here, so the exchange can be joined. */
+static __always_inline void ensure_tuple(struct sock_state *s, const struct sock *sk)
+{
+	if (!s->ev.sport)
+		fill_tuple(s, sk);
+}
+
 static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 {
 	if (ret <= 0 || !is_target())
@@ -364,6 +372,7 @@ static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
 		return 0;
+	ensure_tuple(s, sk);
 	track_send(s, ret);
 	return 0;
 }
@@ -402,6 +411,7 @@ static __always_inline int on_recv(const struct sock *sk, __u64 key, int ret)
 		bpf_map_delete_elem(&tid_last_rx, &tid);
 		return 0;
 	}
+	ensure_tuple(s, sk);
 	__u64 now = bpf_ktime_get_ns();
 	struct s3p_exchange *e = &s->ev;
 	__u64 first = s->cand_first_ns ? s->cand_first_ns : now;
