@@ -41,11 +41,11 @@ struct sock_state {
 	__u64 read_first_ns;    /* TLS: segments read, waiting for SSL_read to yield plaintext */
 	__u64 read_last_ns;
 	__u64 sk;               /* struct sock * while the socket lives: RTT for snapshots */
+	__u32 retrans_base;     /* the socket's total_retrans when the current exchange began */
 	__u8 mode;
 	__u8 dirty;   /* changed since the last snapshot */
 	__u8 pending; /* TLS: SSL_write plaintext waits for the send that carries it */
 	__u8 pending_len;
-	__u8 _pad[4];
 	char pending_line[S3P_REQ_LEN]; /* start of that plaintext (request line) */
 };
 
@@ -173,6 +173,9 @@ static __always_inline void submit(struct sock_state *s, __u16 type)
 	if (s->mode == MODE_TLS)
 		e->h.flags |= S3P_F_TLS;
 	e->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	/* the kernel's own count, not one per hook run: a run the kernel skipped (recursion) would
+	 * lose one, and newer kernels (6.18 here: its err argument) also fire it for failed attempts */
+	e->retrans = BPF_CORE_READ(tp, total_retrans) - s->retrans_base;
 	e->min_rtt_us = BPF_CORE_READ(tp, rtt_min.s[0].v);
 	/* No wakeup per record: user space drains synchronously when a request ends, and on a
 	 * timer. Waking the reader costs more than the program itself (an IPI, a loop turn), so
@@ -331,6 +334,8 @@ static __always_inline void track_send(struct sock_state *s, int ret)
 		if (s->dirty)
 			submit(s, S3P_EV_EXCHANGE);
 		reset_exchange(e);
+		const struct tcp_sock *tp = (const struct tcp_sock *)s->sk;
+		s->retrans_base = BPF_CORE_READ(tp, total_retrans);
 		e->seq++;
 	}
 	e->bytes_sent += ret;
@@ -357,6 +362,14 @@ static __always_inline void track_send(struct sock_state *s, int ret)
 	s->dirty = 1;
 }
 
+/* The ESTABLISHED hook fills the tuple; if the kernel skipped that run (see hookRunsMissed in
+ * the addon), a connected socket still tells its ports here, so the exchange can be joined. */
+static __always_inline void ensure_tuple(struct sock_state *s, const struct sock *sk)
+{
+	if (!s->ev.sport)
+		fill_tuple(s, sk);
+}
+
 static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 {
 	if (ret <= 0 || !is_target())
@@ -364,6 +377,7 @@ static __always_inline int on_send(const struct sock *sk, __u64 key, int ret)
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
 		return 0;
+	ensure_tuple(s, sk);
 	track_send(s, ret);
 	return 0;
 }
@@ -402,6 +416,7 @@ static __always_inline int on_recv(const struct sock *sk, __u64 key, int ret)
 		bpf_map_delete_elem(&tid_last_rx, &tid);
 		return 0;
 	}
+	ensure_tuple(s, sk);
 	__u64 now = bpf_ktime_get_ns();
 	struct s3p_exchange *e = &s->ev;
 	__u64 first = s->cand_first_ns ? s->cand_first_ns : now;
@@ -435,8 +450,7 @@ static __always_inline int on_retransmit(__u64 key)
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
 		return 0;
-	s->ev.retrans++;
-	s->dirty = 1;
+	s->dirty = 1; /* counted from the socket at the next snapshot */
 	return 0;
 }
 

@@ -263,12 +263,29 @@ static void set_num(napi_env env, napi_value o, const char *k, double v)
 	napi_set_named_property(env, o, k, x);
 }
 
+/* Runs of our kernel-hook programs the kernel skipped because the same program was already
+ * running on that CPU (a softirq interrupting it): those events are lost to the tracer. */
+static double hook_runs_missed(tracer_t *t)
+{
+	struct bpf_program *p;
+	double n = 0;
+
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += (double)info.recursion_misses;
+	}
+	return n;
+}
+
 static napi_value js_stats(napi_env env, napi_callback_info info)
 {
 	size_t argc = 0;
 	napi_value o;
 	tracer_t *t = unwrap(env, info, &argc, NULL);
-	double sums[S3P_STAT_MAX] = { 0 };
+	double sums[S3P_STAT_MAX] = { 0 }, missed = 0;
 
 	napi_create_object(env, &o);
 	if (!t)
@@ -284,10 +301,12 @@ static napi_value js_stats(napi_env env, napi_callback_info info)
 				sums[k] += (double)vals[c];
 		}
 		free(vals);
+		missed = hook_runs_missed(t);
 	}
 	set_num(env, o, "events", sums[S3P_STAT_EVENTS]);
 	set_num(env, o, "dropped", sums[S3P_STAT_DROPPED]);
 	set_num(env, o, "socketsNotTraced", sums[S3P_STAT_SOCK_FULL]);
+	set_num(env, o, "hookRunsMissed", missed);
 	set_num(env, o, "wakeups", t->wakeups);
 	set_num(env, o, "batches", t->batches);
 	return o;

@@ -15,7 +15,9 @@ export interface NativeTracer {
   onEvents(cb: (batch: Buffer) => void): void;
   /** Delivers what the kernel already submitted, synchronously; returns the bytes delivered. */
   drain(): number;
-  stats(): { events: number; dropped: number; socketsNotTraced: number; wakeups: number; batches: number };
+  /** hookRunsMissed: runs of the kernel hooks the kernel skipped (the same program already
+   *  running on that CPU): events lost before any of them could be counted. */
+  stats(): { events: number; dropped: number; socketsNotTraced: number; hookRunsMissed: number; wakeups: number; batches: number };
   unref(): void;
   close(): void;
 }

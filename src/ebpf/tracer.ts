@@ -136,7 +136,7 @@ export class KernelWireTracer implements WireTracer {
   kernelCounters(): KernelCounters | undefined {
     if (this.closed) return undefined;
     const s = this.native.stats();
-    return { events: s.events, dropped: s.dropped };
+    return { events: s.events, dropped: s.dropped, hookRunsMissed: s.hookRunsMissed };
   }
 
   close(): Promise<void> {

@@ -36,6 +36,7 @@ export const WIRE_METRICS = {
   ebpfUp: 's3prober_ebpf_up',
   ebpfEvents: 's3prober_ebpf_events_total',
   ebpfDropped: 's3prober_ebpf_events_dropped_total',
+  ebpfHookRunsMissed: 's3prober_ebpf_hook_runs_missed_total',
   unmatched: 's3prober_wire_unmatched_total',
   mismatches: 's3prober_wire_operation_mismatches_total',
 } as const;

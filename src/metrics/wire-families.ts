@@ -26,13 +26,18 @@ export function createWireFamilies(registry: Registry, tracer: TracerState) {
   const T = ['target', 'node'];
   const op = [...T, 'operation'];
   // counters fed from kernel totals: add what is new since the last scrape
-  let seen: KernelCounters = { events: 0, dropped: 0 };
+  let seen: KernelCounters = { events: 0, dropped: 0, hookRunsMissed: 0 };
   const syncKernel = (): void => {
     const k = tracer.kernel();
     if (!k) return;
     if (k.events > seen.events) families.ebpfEvents.inc(k.events - seen.events);
     if (k.dropped > seen.dropped) families.ebpfDropped.inc(k.dropped - seen.dropped);
-    seen = { events: Math.max(seen.events, k.events), dropped: Math.max(seen.dropped, k.dropped) };
+    if (k.hookRunsMissed > seen.hookRunsMissed) families.ebpfHookRunsMissed.inc(k.hookRunsMissed - seen.hookRunsMissed);
+    seen = {
+      events: Math.max(seen.events, k.events),
+      dropped: Math.max(seen.dropped, k.dropped),
+      hookRunsMissed: Math.max(seen.hookRunsMissed, k.hookRunsMissed),
+    };
   };
   const families = {
     wireDuration: new Histogram({
@@ -85,6 +90,12 @@ export function createWireFamilies(registry: Registry, tracer: TracerState) {
     ebpfDropped: new Counter({
       name: N.ebpfDropped,
       help: 'Event records lost because the ring buffer was full.',
+      registers,
+      collect: syncKernel,
+    }),
+    ebpfHookRunsMissed: new Counter({
+      name: N.ebpfHookRunsMissed,
+      help: 'Runs of the tracer\'s kernel hooks the kernel skipped because the same hook was already running on that CPU (a softirq interrupting it): what they would have recorded is lost.',
       registers,
       collect: syncKernel,
     }),

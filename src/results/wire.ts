@@ -49,6 +49,8 @@ export type UnmatchedSide = 'client' | 'wire';
 export interface KernelCounters {
   events: number;
   dropped: number;
+  /** Runs of the kernel hooks the kernel skipped (the same hook already running on that CPU). */
+  hookRunsMissed: number;
 }
 
 /** Where the tracer delivers what it produced. */

@@ -8,7 +8,7 @@ import type { HookSet, WireTracer } from '../../../src/ebpf/index.js';
 import { WIRE_METRICS } from '../../../src/metrics/names.js';
 import type { WireTiming } from '../../../src/results/wire.js';
 import type { WireView } from '../../../src/server/wire-view.js';
-import { withRequestScope } from '../../../src/s3/instrument.js';
+import { markRequestStart, withRequestScope } from '../../../src/s3/instrument.js';
 import type { RequestTrace } from '../../../src/results/request-trace.js';
 
 export interface TestTracer {
@@ -58,6 +58,9 @@ export async function traced(tracer: WireTracer, target: string, operation: stri
       if (last?.trace === t) wire = last.wire;
     },
   }, async () => {
+    // as the S3 client's handler does: Node publishes the request only after its connect() (or,
+    // on a reused socket, its write), so its own start can come late on a busy machine
+    markRequestStart();
     await fn();
   });
   // the trace ends on the response's 'end', which fires after the body was read
@@ -95,7 +98,7 @@ export async function joinedWire(t: TestTracer, r: Traced, context?: string): Pr
   const facts = {
     trace: { localPort: tr.localPort, remote: `${tr.remoteAddress}:${tr.remotePort}`, reused: tr.reused, error: tr.error, status: tr.statusCode, ms: tr.endNs === undefined ? undefined : Number(tr.endNs - tr.startNs) / 1e6 },
     unmatched: { client: (await n(WIRE_METRICS.unmatched, { side: 'client' })) ?? 0, wire: (await n(WIRE_METRICS.unmatched, { side: 'wire' })) ?? 0 },
-    kernel: { events: await n(WIRE_METRICS.ebpfEvents), dropped: await n(WIRE_METRICS.ebpfDropped) },
+    kernel: { events: await n(WIRE_METRICS.ebpfEvents), dropped: await n(WIRE_METRICS.ebpfDropped), hookRunsMissed: await n(WIRE_METRICS.ebpfHookRunsMissed) },
     lastJoined: last && { localPort: last.trace.localPort, operation: last.trace.operation, startNs: String(last.trace.startNs) },
     status: t.tracer.status(),
     warnings: t.logs.filter((l) => l.level >= 40).map((l) => l.msg),

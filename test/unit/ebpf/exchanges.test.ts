@@ -97,3 +97,31 @@ test('the store stays bounded', () => {
   assert.equal(s.socketCount, 3);
   assert.equal(dropped, 2);
 });
+
+// Captured from test/ebpf/syn-drop.test.ts on a loaded machine: the first SYN dropped, the
+// retransmit 1.03 s later established the connection. Node published the request only 322 ms after
+// its connect() (the client's own start stamp), which once failed the test's "the client waited
+// too"; the kernel record itself joins by its socket and says what the wire did.
+test('a connection whose first SYN was dropped: joined, connect from the first SYN, its retransmit counted', () => {
+  const s = new ExchangeStore();
+  const syn = 2104378443512n;
+  const captured = ex({
+    cookie: 11252n, tsNs: 2105544052174n, synNs: syn, establishedNs: 2105408090170n,
+    reqFirstNs: 2105410672827n, reqLastNs: 2105410672827n, respFirstNs: 2105538118391n, respLastNs: 2105538118391n,
+    bytesSent: 110, bytesReceived: 75, retransmits: 1, srttUs: 879, minRttUs: 36, localPort: 44778, remotePort: 18060,
+    request: 'HEAD /bucket/key HTTP/1.1\r\nx-test-delay-ms: 0\r\nx-test-size: 16\r\nHost: 10.210.60.2:18060\r\nConnection: close\r\n\r\n',
+  });
+  s.add(captured);
+  // its close record, drained before the client's join: the same exchange, later
+  s.add({ ...captured, closed: true, tsNs: 2105547000000n });
+  const t = trace({ method: 'HEAD', operation: 'HeadObject', localPort: 44778, remotePort: 18060, startNs: 2104700297506n, endNs: 2105545956219n });
+  const got = s.take(44778, 18060, t.startNs, t.endNs!);
+  assert.equal(got.length, 1);
+  const w = computeWire(t, got);
+  assert.equal(w.newConnection, true);
+  assert.ok(w.phases.connect! >= 1 && w.phases.connect! < 1.1, `connect ${w.phases.connect}`);
+  assert.equal(w.retransmits, 1);
+  assert.equal(w.handshakeRttSeconds, undefined, 'no handshake RTT from a retransmitted SYN');
+  assert.deepEqual(w.wireOperation?.candidates, ['HeadObject']);
+  assert.equal(s.socketCount, 0, 'claimed and closed: forgotten');
+});
