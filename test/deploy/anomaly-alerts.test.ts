@@ -6,18 +6,19 @@
 // - history: three nodes 100 ms away. Before Prometheus starts, a day of their history at the
 //   latency the exporter measures then is backfilled with promtool (the exporter's own series,
 //   then the shipped recording rules evaluated over it: support/deploy/history.ts). Then one node
-//   becomes 400 ms slower and one fails half of its writes and reads: S3ProberLatencyAnomaly
+//   becomes 300 ms slower and one fails half of its writes and reads: S3ProberLatencyAnomaly
 //   (baseline 1d) fires for the slow one, S3ProberErrorRatioAnomaly for the failing one, neither
 //   for the steady control, and the 1w baseline never (its guard wants 3 days of history).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROBER_METRICS as M } from '../../src/metrics/names.js';
 import { startExporter, type Exporter } from '../support/exporter.js';
 import { nextCycles, startNodeProxies, type NodeProxies } from '../support/nodes.js';
-import { testRgw } from '../support/rgw.js';
+import { s3Client, testRgw } from '../support/rgw.js';
 import { repoPath, waitFor } from '../support/deploy/lib.js';
 import { backfill, openMetricsHistory, parseSamples, ruleLevels, type HistoryFamily, type Sample } from '../support/deploy/history.js';
 import { shippedRuleFiles, startPrometheus, type Prometheus } from '../support/deploy/prometheus.js';
@@ -43,6 +44,8 @@ let slowPeer: string;
 let control: string;
 let slow: string;
 let failing: string;
+let s3: S3Client;
+const buckets: string[] = [];
 
 before(async () => {
   const rgw = testRgw();
@@ -50,20 +53,30 @@ before(async () => {
   const peers = await startNodeProxies(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'], rgw.endpoint);
   const hist = await startNodeProxies(['127.0.0.6', '127.0.0.7', '127.0.0.8'], rgw.endpoint);
   nodeSets.push(peers, hist);
-  slowPeer = peers.labels[3]!;
-  peers.proxies.get('127.0.0.5')!.setFault({ kind: 'delay', ms: 400, match: { operation: SLOWED } });
-  [control, slow, failing] = hist.labels as [string, string, string];
+  // The slow nodes come first: a target's node cycles start spread over the interval, and its
+  // next cycle waits for the last of them.
+  slowPeer = peers.labels[0]!;
+  peers.proxies.get('127.0.0.2')!.setFault({ kind: 'delay', ms: 400, match: { operation: SLOWED } });
+  [slow, failing, control] = hist.labels as [string, string, string];
   for (const p of hist.proxies.values()) p.setFault({ kind: 'delay', ms: 100 });
   const creds = { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey };
-  const target = (name: string, port: number, addresses: string[]) => ({
-    name, endpoint: `http://s3.anomaly-alerts.invalid:${port}`, credentials: creds, // never resolved: the nodes are listed
-    bucket: { mode: 'ephemeral', prefix: `anomaly-${name}` }, objectSizes: ['4KiB'], nodes: addresses,
-  });
+  // A bucket of their own, and few operations a cycle: no bucket creation or listing of buckets
+  // (RGW's slowest steps under load) whose noise could pass for an outlier.
+  s3 = s3Client(rgw);
+  const target = async (name: string, port: number, addresses: string[]) => {
+    const bucket = `anomaly-alerts-${name}-${Date.now().toString(36)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    buckets.push(bucket);
+    return {
+      name, endpoint: `http://s3.anomaly-alerts.invalid:${port}`, credentials: creds, // never resolved: the nodes are listed
+      bucket: { mode: 'fixed', name: bucket }, objectSizes: ['4KiB'], batchSize: 2, steps: { listBuckets: false }, nodes: addresses,
+    };
+  };
   exporter = await startExporter({
-    schedule: '*/5 * * * * *',
+    schedule: '*/4 * * * * *',
     timeout: '10s',
     jitter: 0,
-    targets: [target('peers', peers.port, [...peers.proxies.keys()]), target('history', hist.port, [...hist.proxies.keys()])],
+    targets: [await target('peers', peers.port, [...peers.proxies.keys()]), await target('history', hist.port, [...hist.proxies.keys()])],
   });
   const scraped = parseSamples(await nextCycles(exporter, 'history', hist.labels, 2));
   const now = Math.floor(Date.now() / 1000);
@@ -76,8 +89,8 @@ before(async () => {
     times[0]! + 5 * 60, times.at(-1)!,
   );
   // The change the history never saw.
-  hist.proxies.get('127.0.0.7')!.setFault({ kind: 'delay', ms: 500 });
-  hist.proxies.get('127.0.0.8')!.setFault([
+  hist.proxies.get('127.0.0.6')!.setFault({ kind: 'delay', ms: 400 });
+  hist.proxies.get('127.0.0.7')!.setFault([
     { kind: 'status', status: 500, probability: 0.5, match: { operation: SLOWED } },
     { kind: 'delay', ms: 100 },
   ]);
@@ -86,8 +99,17 @@ before(async () => {
 
 after(async () => {
   await Promise.allSettled([prometheus?.kill(), exporter?.stop(), ...nodeSets.map((n) => n.close())]);
+  for (const Bucket of buckets) await emptyAndRemove(s3, Bucket);
+  s3?.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** What a cycle stopped midway left in the bucket, then the bucket. */
+async function emptyAndRemove(client: S3Client, Bucket: string): Promise<void> {
+  const { Contents = [] } = await client.send(new ListObjectsV2Command({ Bucket }));
+  if (Contents.length > 0) await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: Contents.map((o) => ({ Key: o.Key! })) } }));
+  await client.send(new DeleteBucketCommand({ Bucket }));
+}
 
 /** A steady, healthy day of the scraped series: every operation succeeding RUNS_PER_STEP times a
  *  step at the mean latency the node measured for it in the scrape (swinging by SWING), nothing
@@ -126,11 +148,17 @@ const nodeOps = (alerts: ApiAlert[]) => alerts.map((a) => `${a.labels.node} ${a.
 
 test('S3ProberNodeLatencyOutlier fires for the slow node at the slowed operations only; NodeDown does not', async () => {
   const want = SLOWED.map((op) => `${slowPeer} ${op}`).sort();
-  const alerts = await waitFor('S3ProberNodeLatencyOutlier for the slowed operations', async () => {
+  await waitFor('S3ProberNodeLatencyOutlier for the slowed operations', async () => {
     const a = await firing('S3ProberNodeLatencyOutlier', 'peers');
     return want.every((w) => nodeOps(a).includes(w)) ? a : undefined;
   }, 120_000, 1000);
-  assert.deepEqual(nodeOps(alerts), want);
+  // Exactly those, once every node has a dozen of each operation in the window: with fewer, its
+  // p90 is its slowest run, and one run slowed by a busy machine makes any node an outlier.
+  await waitFor('12 runs of each operation of each node in Prometheus', async () => {
+    const r = await prometheus.query(`min(increase(${M.opDuration}_count{target="peers"}[15m])) >= 12`);
+    return r.length > 0 ? true : undefined;
+  }, 180_000, 1000);
+  assert.deepEqual(nodeOps(await firing('S3ProberNodeLatencyOutlier', 'peers')), want);
   // What the alert compared, as Prometheus has it: the slow node's p90 against the median of four.
   const ratio = await prometheus.query(`target_node_operation:s3prober_operation_duration_seconds:p90_rate15m_peer_ratio{target="peers",operation="GetObject"}`);
   const byNode = Object.fromEntries(ratio.map((r) => [r.metric.node!, Number(r.value![1])]));
@@ -156,7 +184,7 @@ test('anomaly against a backfilled day: latency for the slow node, error ratio f
   const all = [...await firing('S3ProberLatencyAnomaly', 'history'), ...await firing('S3ProberErrorRatioAnomaly', 'history'), ...latency, ...errors];
   const failures = await prometheus.query(`sum by (node, operation, reason) (s3prober_operation_failures_total{target="history"}) > 0`);
   const why = JSON.stringify(failures.map((r) => [r.metric.node, r.metric.operation, r.metric.reason, r.value![1]]));
-  assert.deepEqual(all.filter((a) => a.labels.node === control).map((a) => a.labels), [], `no anomaly for the control; failures: ${why}\n${exporter.proc.output().slice(-3000)}`);
+  assert.deepEqual(all.filter((a) => a.labels.node === control).map((a) => a.labels), [], `no anomaly for the control; failures: ${why}\n${exporter.proc.output().slice(-1500)}`);
   assert.deepEqual(all.filter((a) => a.labels.alertname === 'S3ProberErrorRatioAnomaly' && a.labels.node !== failing).map((a) => a.labels), []);
   assert.deepEqual(all.filter((a) => a.labels.baseline !== '1d').map((a) => a.labels), [], 'no 1w baseline from a day of history');
   // The control measures what its history says, within the spread.
