@@ -171,6 +171,13 @@ test('anomaly against a backfilled day: latency for the slow node, error ratio f
   // The baseline is there, old enough for the guard, and near what the control measures now.
   const base = await prometheus.query(`target_node_operation:s3prober_operation_duration_seconds:mean_rate5m_avg1d{target="history",operation="GetObject"} offset 12h`);
   assert.deepEqual(base.map((r) => r.metric.node).sort(), [control, slow, failing].sort());
+  // ... and it is the shipped rule's evaluation of the backfilled day, not a value written in.
+  const again = await prometheus.query(`avg by (target, node, operation) (avg_over_time(target_node_operation:s3prober_operation_duration_seconds:mean_rate5m{target="history",operation="GetObject"}[1d] offset 12h))`);
+  const near = (a: number, b: number) => Math.abs(a - b) <= 0.01 * b;
+  for (const b of base) {
+    const a = again.find((r) => r.metric.node === b.metric.node);
+    assert.ok(a && near(Number(b.value![1]), Number(a.value![1])), `${b.metric.node}: ${b.value![1]} against ${JSON.stringify(a?.value)}`);
+  }
   const latency = await waitFor('S3ProberLatencyAnomaly for the slow node', async () => {
     const a = await firing('S3ProberLatencyAnomaly', 'history');
     return SLOWED.every((op) => nodeOps(a).includes(`${slow} ${op}`)) ? a : undefined;

@@ -47,9 +47,9 @@ export interface HistoryFamily {
   series: HistorySeries[];
 }
 
-const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const escapeValue = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labelText = (l: Record<string, string>): string =>
-  Object.entries(l).map(([k, v]) => `${k}="${escape(v)}"`).join(',');
+  Object.entries(l).map(([k, v]) => `${k}="${escapeValue(v)}"`).join(',');
 
 /** OpenMetrics text of the families' cumulative values at times (unix seconds, ascending),
  *  each series starting from 0 at the first. */
