@@ -99,9 +99,12 @@ before(async () => {
 
 after(async () => {
   await Promise.allSettled([prometheus?.kill(), exporter?.stop(), ...nodeSets.map((n) => n.close())]);
-  for (const Bucket of buckets) await emptyAndRemove(s3, Bucket);
-  s3?.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  try {
+    for (const Bucket of buckets) await emptyAndRemove(s3, Bucket);
+  } finally {
+    s3?.destroy();
+  }
 });
 
 /** What a cycle stopped midway left in the bucket, then the bucket. */
