@@ -52,6 +52,8 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
     `--web.listen-address=127.0.0.1:${port}`, '--rules.alert.resend-delay=1s',
   ]);
   await proc.waitForUrl(`${url}/-/ready`, 30_000);
+  // It answers 503 until its TSDB is open (a backfilled one takes a moment), queries too.
+  await waitFor('Prometheus ready', async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 30_000, 100);
   type Groups = { data: { groups: { lastEvaluation: string }[] } };
   return {
     url,
