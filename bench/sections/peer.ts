@@ -20,7 +20,7 @@ const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 // Debian's interpreter, with Debian's boto3 and prometheus_client (another python3 may be first on PATH)
 const PYTHON = '/usr/bin/python3';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as { port: number };
@@ -29,15 +29,15 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Measured { name: string; proc: ChildProcess; port: number; requests(text: string): number }
+export interface Measured { name: string; proc: ChildProcess; port: number; requests(text: string): number }
 
 /** Requests sent so far, from the process's own /metrics. */
-async function requestsOf(m: Measured): Promise<number> {
+export async function requestsOf(m: Measured): Promise<number> {
   const r = await fetch(`http://127.0.0.1:${m.port}/metrics`);
   return m.requests(await r.text());
 }
 
-function sumOf(text: string, re: RegExp): number {
+export function sumOf(text: string, re: RegExp): number {
   let n = 0;
   for (const line of text.split('\n')) {
     const m = re.exec(line);
@@ -60,7 +60,7 @@ function waitForLine(p: ChildProcess, what: RegExp, ms: number): Promise<void> {
   });
 }
 
-async function stop(p: ChildProcess): Promise<void> {
+export async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise<void>((r) => p.once('exit', () => r()));
   p.kill('SIGTERM');
@@ -69,9 +69,9 @@ async function stop(p: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function startPeer(h: Harness, rgw: S3Endpoint, targets: number): Promise<Measured> {
+export async function startPeer(pin: string[], rgw: S3Endpoint, targets: number): Promise<Measured> {
   const port = await freePort();
-  const [cmd, ...pre] = [...h.layout.prober, PYTHON];
+  const [cmd, ...pre] = [...pin, PYTHON];
   const proc = spawn(cmd!, [...pre, PEER], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PEER_ENDPOINT: rgw.endpoint, PEER_ACCESS_KEY: rgw.accessKeyId, PEER_SECRET_KEY: rgw.secretAccessKey, PEER_PORT: String(port), PEER_TARGETS: String(targets), PEER_INTERVAL: '1', PEER_OBJECT_SIZE: '4096' },
@@ -113,7 +113,7 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
   const dir = mkdtempSync(path.join(tmpdir(), 's3prober-peer-'));
   const procs: Measured[] = [];
   try {
-    procs.push(await startPeer(h, rgw, targets));
+    procs.push(await startPeer(h.layout.prober, rgw, targets));
     procs.push(await startProber(h, rgw, targets, ebpf, dir));
     await sleep(o.warm * 1000);
     const peak = new Map(procs.map((m) => [m.name, { rssMb: 0, anonMb: 0 }]));
