@@ -19,6 +19,9 @@ const PEER = path.join(REPO_ROOT, 'bench/peers/seed_prober.py');
 const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 // Debian's interpreter, with Debian's boto3 and prometheus_client (another python3 may be first on PATH)
 const PYTHON = '/usr/bin/python3';
+// The exporter's node: the harness's own unless S3PROBER_BENCH_NODE names another, e.g. the
+// image's Node 24 (its CPU per request and its memory differ from Node 20's: BENCHMARKS.md, issue 21)
+const EXPORTER_NODE = process.env.S3PROBER_BENCH_NODE ?? process.execPath;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,7 +90,7 @@ async function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: b
     .replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`);
   writeFileSync(file, yaml);
   const form = h.proberForm();
-  const [cmd, ...pre] = [...h.layout.prober, process.execPath];
+  const [cmd, ...pre] = [...h.layout.prober, EXPORTER_NODE];
   const proc = spawn(cmd!, [...pre, ...form.nodeArgs, CLI, 'run', '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...form.env, NODE_NO_WARNINGS: '1' },
@@ -188,5 +191,6 @@ export async function sectionPeer(h: Harness, rgw: S3Endpoint): Promise<R> {
     };
   };
   const rows = [...new Set(runs.map((r) => r.targets))].flatMap((t) => [false, true].map((e) => ({ targets: t, ebpf: e, ...agg(t, e) })).filter((x) => x.runs));
-  return { nodeVersion: process.version, rows, runs };
+  const nodeVersion = spawnSync(EXPORTER_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return { nodeVersion, rows, runs };
 }
