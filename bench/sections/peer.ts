@@ -166,10 +166,13 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
   }
 }
 
-export async function sectionPeer(h: Harness, rgw: S3Endpoint): Promise<R> {
+export async function sectionPeer(h: Harness, rgw: S3Endpoint, args: { warmup?: string } = {}): Promise<R> {
   const have = spawnSync(PYTHON, ['-c', 'import boto3, prometheus_client'], { stdio: 'ignore' }).status === 0;
   if (!have) throw new Error('the peer needs python3-boto3 and python3-prometheus-client (sudo bash scripts/setup.sh installs them)');
   const o = h.quick ? { warm: 2, windows: 2, seconds: 2 } : { warm: 10, windows: 4, seconds: 15 };
+  // Node 20's CPU per request keeps falling for a minute or two at one cycle a second (V8 tiers
+  // the SDK's code up slowly at ~26 requests a second; Node 24 sooner): --warmup 120 measures it warm
+  if (args.warmup !== undefined) o.warm = Number(args.warmup);
   // tracer off/on alternate so the VM's drift hits both; each pair is a fresh peer and exporter
   const order = (h.quick ? [false, true] : [false, true, false, true]).map((on) => on && h.ebpf);
   const runs: Pair[] = [];
