@@ -72,8 +72,7 @@ function hookExit(): void {
 /** How the exporter starts: the environment and node flags of the CLI's first line
  *  (dist/src/cli/main.js: `#!/usr/bin/env -S VAR=value node --flag`). */
 export interface NodeForm { nodeArgs: string[]; env: Record<string, string> }
-export function cliFirstLine(): NodeForm {
-  const cli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+export function cliFirstLine(cli = path.join(REPO_ROOT, 'dist/src/cli/main.js')): NodeForm {
   const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
   const words = /^#!\/usr\/bin\/env(?: -S)? (.*)$/.exec(first)?.[1]?.trim().split(/\s+/) ?? [];
   const at = words.indexOf('node');

@@ -4,12 +4,18 @@ import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
 
-/** User + system CPU seconds of a process so far. */
-export function cpuSecondsOf(pid: number): number {
+/** User and system CPU seconds of a process so far. */
+export function cpuTimesOf(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // the command name may hold spaces: fields count from after its closing parenthesis
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14, 15)
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND }; // utime, stime (fields 14, 15)
+}
+
+/** User + system CPU seconds of a process so far. */
+export function cpuSecondsOf(pid: number): number {
+  const t = cpuTimesOf(pid);
+  return t.user + t.system;
 }
 
 export interface MemoryOf { rssMb: number; peakRssMb: number; anonMb: number }

@@ -6,7 +6,7 @@
 //   node dist/bench/run.js [--quick] [--sections cost,truth,scale,scrape,scale-sharded,throughput] [--out FILE]
 //     [--shards N]   (scale-sharded: N shard processes, each on its own core; default half the cores, at least 2)
 //   node dist/bench/run.js soak [--cycles 10000] [--targets 20] [--out FILE]
-//   node dist/bench/run.js peer [--quick] [--out FILE]   (issue 21: against the seed blog's prober)
+//   node dist/bench/run.js peer [--quick] [--warmup 10] [--out FILE]   (issue 21: against the seed blog's prober)
 //   --profile: V8 CPU profile of each measured worker in bench/results/profiles/
 // See bench/README.md for what each figure means; each section's harness side is in bench/sections/,
 // its measured side in bench/modes/.
@@ -34,7 +34,8 @@ const { values: args, positionals } = parseArgs({
     sections: { type: 'string' },
     out: { type: 'string' },
     cycles: { type: 'string' },
-    // soak: seconds of warm-up before the measured cycles (default: the latency summary's window, full)
+    // soak: seconds of warm-up before the measured cycles (default: the latency summary's window, full);
+    // peer: seconds each pair runs before its windows (default 10)
     warmup: { type: 'string' },
     targets: { type: 'string' },
     shards: { type: 'string' },
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   if (SOAK) {
     res.soak = await sectionSoak(h, rgw, args);
   } else if (PEER) {
-    res.peer = await sectionPeer(h, rgw);
+    res.peer = await sectionPeer(h, rgw, args);
   } else {
     if (SECTIONS.has('cost')) res.cost = await sectionCost(h, rgw);
     if (SECTIONS.has('truth')) res.truth = await sectionTruth(h, rgw);

@@ -18,11 +18,14 @@ import { cpuSecondsOf, memoryOf } from '../proc-usage.js';
 const PEER = path.join(REPO_ROOT, 'bench/peers/seed_prober.py');
 const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 // Both die with the harness, however it ends (a test's timeout kills it with SIGKILL).
-const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'];
+export const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'];
 // Debian's interpreter, with Debian's boto3 and prometheus_client (another python3 may be first on PATH)
 const PYTHON = '/usr/bin/python3';
+// The exporter's node: the harness's own unless S3PROBER_BENCH_NODE names another, e.g. the
+// image's Node 24 (its CPU per request and its memory differ from Node 20's: BENCHMARKS.md, issue 21)
+const EXPORTER_NODE = process.env.S3PROBER_BENCH_NODE ?? process.execPath;
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as { port: number };
@@ -31,15 +34,15 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Measured { name: string; proc: ChildProcess; port: number; requests(text: string): number }
+export interface Measured { name: string; proc: ChildProcess; port: number; requests(text: string): number }
 
 /** Requests sent so far, from the process's own /metrics. */
-async function requestsOf(m: Measured): Promise<number> {
+export async function requestsOf(m: Measured): Promise<number> {
   const r = await fetch(`http://127.0.0.1:${m.port}/metrics`);
   return m.requests(await r.text());
 }
 
-function sumOf(text: string, re: RegExp): number {
+export function sumOf(text: string, re: RegExp): number {
   let n = 0;
   for (const line of text.split('\n')) {
     const m = re.exec(line);
@@ -62,7 +65,7 @@ function waitForLine(p: ChildProcess, what: RegExp, ms: number): Promise<void> {
   });
 }
 
-async function stop(p: ChildProcess): Promise<void> {
+export async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise<void>((r) => p.once('exit', () => r()));
   p.kill('SIGTERM');
@@ -71,9 +74,9 @@ async function stop(p: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function startPeer(h: Harness, rgw: S3Endpoint, targets: number): Promise<Measured> {
+export async function startPeer(pin: string[], rgw: S3Endpoint, targets: number): Promise<Measured> {
   const port = await freePort();
-  const [cmd, ...pre] = [...h.layout.prober, ...DIE_WITH_PARENT, PYTHON];
+  const [cmd, ...pre] = [...pin, ...DIE_WITH_PARENT, PYTHON];
   const proc = spawn(cmd!, [...pre, PEER], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PEER_ENDPOINT: rgw.endpoint, PEER_ACCESS_KEY: rgw.accessKeyId, PEER_SECRET_KEY: rgw.secretAccessKey, PEER_PORT: String(port), PEER_TARGETS: String(targets), PEER_INTERVAL: '1', PEER_OBJECT_SIZE: '4096' },
@@ -89,7 +92,7 @@ async function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: b
     .replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`);
   writeFileSync(file, yaml);
   const form = h.proberForm();
-  const [cmd, ...pre] = [...h.layout.prober, ...DIE_WITH_PARENT, process.execPath];
+  const [cmd, ...pre] = [...h.layout.prober, ...DIE_WITH_PARENT, EXPORTER_NODE];
   const proc = spawn(cmd!, [...pre, ...form.nodeArgs, CLI, 'run', '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...form.env, NODE_NO_WARNINGS: '1' },
@@ -119,7 +122,7 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
   const dir = mkdtempSync(path.join(tmpdir(), 's3prober-peer-'));
   const procs: Measured[] = [];
   try {
-    procs.push(await startPeer(h, rgw, targets));
+    procs.push(await startPeer(h.layout.prober, rgw, targets));
     procs.push(await startProber(h, rgw, targets, ebpf, dir));
     await sleep(o.warm * 1000);
     const peak = new Map(procs.map((m) => [m.name, { rssMb: 0, anonMb: 0 }]));
@@ -169,10 +172,13 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
   }
 }
 
-export async function sectionPeer(h: Harness, rgw: S3Endpoint): Promise<R> {
+export async function sectionPeer(h: Harness, rgw: S3Endpoint, args: { warmup?: string } = {}): Promise<R> {
   const have = spawnSync(PYTHON, ['-c', 'import boto3, prometheus_client'], { stdio: 'ignore' }).status === 0;
   if (!have) throw new Error('the peer needs python3-boto3 and python3-prometheus-client (sudo bash scripts/setup.sh installs them)');
   const o = h.quick ? { warm: 2, windows: 2, seconds: 2 } : { warm: 10, windows: 4, seconds: 15 };
+  // Node 20's CPU per request keeps falling for a minute or two at one cycle a second (V8 tiers
+  // the SDK's code up slowly at ~26 requests a second; Node 24 sooner): --warmup 120 measures it warm
+  if (args.warmup !== undefined) o.warm = Number(args.warmup);
   // tracer off/on alternate so the VM's drift hits both; each pair is a fresh peer and exporter
   const order = (h.quick ? [false, true] : [false, true, false, true]).map((on) => on && h.ebpf);
   const runs: Pair[] = [];
@@ -194,5 +200,6 @@ export async function sectionPeer(h: Harness, rgw: S3Endpoint): Promise<R> {
     };
   };
   const rows = [...new Set(runs.map((r) => r.targets))].flatMap((t) => [false, true].map((e) => ({ targets: t, ebpf: e, ...agg(t, e) })).filter((x) => x.runs));
-  return { nodeVersion: process.version, rows, runs };
+  const nodeVersion = spawnSync(EXPORTER_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return { nodeVersion, rows, runs };
 }

@@ -31,6 +31,9 @@ import type { ReplicationSource } from '../server/status-replication.js';
 import { VERSION } from '../version.js';
 import { startWireHalf, type WireHalf } from './wire.js';
 
+/** The shortest time between two prerender passes (see prerenderSoon). */
+const PRERENDER_GAP_MS = 5_000;
+
 export interface RuntimeOptions {
   config: Config;
   /** Where reloads read from; absent for the embedded default. */
@@ -65,6 +68,7 @@ export class ProberRuntime {
   private prerenderTimer: NodeJS.Timeout | undefined;
   /** Outlive a reload that leaves them unchanged: their objects in flight are still followed. */
   private readonly replications: Replications;
+  private lastPrerender = 0;
 
   private constructor(private readonly opts: RuntimeOptions) {
     this.replications = new Replications(opts.logger);
@@ -229,13 +233,18 @@ export class ProberRuntime {
   }
 
   /** A scrape then copies the text of what the cycles changed instead of rendering it (BENCHMARKS.md,
-   *  scrape). Batched: one pass for the cycles that end within 500 ms,
-   *  late enough for their tracer observations (deferred a turn) to be in. */
+   *  scrape). Batched: one pass for the cycles that end within 500 ms, late enough for their
+   *  tracer observations (deferred a turn) to be in, and at most one pass every
+   *  PRERENDER_GAP_MS: a series a cycle re-renders is thrown away by the next cycle unless a
+   *  scrape came between, and scrapes come every 15-60 s; what changed since the last pass a
+   *  scrape renders itself. */
   private prerenderSoon(): void {
+    const wait = Math.max(500, this.lastPrerender + PRERENDER_GAP_MS - Date.now());
     this.prerenderTimer ??= setTimeout(() => {
       this.prerenderTimer = undefined;
+      this.lastPrerender = Date.now();
       prerender(this.registries());
-    }, 500).unref();
+    }, wait).unref();
   }
 
   private statuses(): TargetSource[] {
