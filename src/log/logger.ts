@@ -28,7 +28,9 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
       },
       serializers: {
         err: (e: unknown) => {
-          const s = pino.stdSerializers.err(e as Error);
+          // a string or another value where an Error was expected must not throw in the logger
+          if (!(e instanceof Error)) return { type: typeof e, message: scrubSecrets(typeof e === 'string' ? e : inspect(e)) };
+          const s = pino.stdSerializers.err(e);
           return { type: s.type, message: scrubSecrets(s.message), code: (e as { code?: string }).code };
         },
         // a bug of s3prober's own: its stack is what a bug report needs
