@@ -26,7 +26,7 @@ export interface WireHalfOptions {
 
 export async function startWireHalf(o: WireHalfOptions): Promise<WireHalf> {
   let tracer: WireTracer | undefined;
-  const recorder = new WireRecorder(o.registry, { up: () => tracer?.up ?? false, kernel: () => tracer?.kernelCounters() });
+  const recorder = new WireRecorder(o.registry, { up: () => tracer?.up ?? false, enabled: () => o.enabled, kernel: () => tracer?.kernelCounters() });
   const view = new WireView();
   tracer = await startWireTracer({
     logger: o.logger,

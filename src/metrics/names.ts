@@ -34,6 +34,7 @@ export const WIRE_METRICS = {
   tcpRetransmits: 's3prober_tcp_retransmits_total',
   wireBytes: 's3prober_wire_bytes_total',
   ebpfUp: 's3prober_ebpf_up',
+  ebpfEnabled: 's3prober_ebpf_enabled',
   ebpfEvents: 's3prober_ebpf_events_total',
   ebpfDropped: 's3prober_ebpf_events_dropped_total',
   ebpfHookRunsMissed: 's3prober_ebpf_hook_runs_missed_total',

@@ -15,6 +15,8 @@ export type WireFamilies = ReturnType<typeof createWireFamilies>;
 export interface TracerState {
   /** Whether the tracer is attached. */
   up(): boolean;
+  /** Whether the config asks for it (ebpf.enabled): down on purpose is no alarm. */
+  enabled(): boolean;
   /** The kernel's running totals (undefined while the tracer is down). */
   kernel(): KernelCounters | undefined;
 }
@@ -79,6 +81,14 @@ export function createWireFamilies(registry: Registry, tracer: TracerState) {
       registers,
       collect() {
         this.set(tracer.up() ? 1 : 0);
+      },
+    }),
+    ebpfEnabled: new Gauge({
+      name: N.ebpfEnabled,
+      help: 'Whether the configuration asks for the eBPF wire tracer (ebpf.enabled): 0 when it is off on purpose.',
+      registers,
+      collect() {
+        this.set(tracer.enabled() ? 1 : 0);
       },
     }),
     ebpfEvents: new Counter({

@@ -17,7 +17,7 @@ export function exportedFamilies(): Map<string, FamilyKind> {
     'targets: [{ name: t, endpoint: "http://127.0.0.1:1", credentials: { accessKeyId: "a", secretAccessKey: "b" } }]',
   );
   const wire = new Registry();
-  new WireRecorder(wire, { up: () => false, kernel: () => undefined });
+  new WireRecorder(wire, { up: () => false, enabled: () => true, kernel: () => undefined });
   const out = new Map<string, FamilyKind>();
   const recorder = new MetricsRecorder(config, operationsOf);
   new DurabilityRecorder(recorder.registry, config, (t) => recorder.labelsOf(t));
