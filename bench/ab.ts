@@ -10,7 +10,6 @@
 //     --variant '{"label":"new","ebpf":true,"node":"/path/to/node","flags":["--x"],"env":{"K":"V"}}'
 // A variant: dist (a build's dist folder, default ./dist), node (binary, default this one), the
 // CLI's first line unless firstLine is false, then flags, env, ebpf (default true).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { RESULTS } from './harness.js';
 import { benchConfigYaml, cliFirstLine, cpuLayout, REPO_ROOT, round, type S3Endpoint } from './lib.js';
 import { cpuTimesOf, memoryOf } from './proc-usage.js';
-import { DIE_WITH_PARENT, freePort, type Measured, requestsOf, startPeer, stop, sumOf } from './sections/peer.js';
+import { type Measured, requestsOf, startExporterRun, startPeer, stop } from './sections/peer.js';
 
 interface Variant { label: string; dist?: string; node?: string; firstLine?: boolean; flags?: string[]; env?: Record<string, string>; ebpf?: boolean }
 
@@ -39,27 +38,16 @@ const { values: args } = parseArgs({
 });
 
 async function startVariant(v: Variant, i: number, rgw: S3Endpoint, targets: number, dir: string, pin: string[]): Promise<Measured> {
-  const port = await freePort();
-  const ebpf = v.ebpf ?? true;
-  const file = path.join(dir, `ab${i}.yaml`);
-  writeFileSync(file, benchConfigYaml({ ...rgw, targets, name: `ab${i}`, schedule: '* * * * * *', ebpf })
-    .replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`));
-  const dist = path.resolve(REPO_ROOT, v.dist ?? 'dist');
-  const cli = path.join(dist, 'src/cli/main.js');
+  const cli = path.join(path.resolve(REPO_ROOT, v.dist ?? 'dist'), 'src/cli/main.js');
   const form = v.firstLine === false ? { nodeArgs: [], env: {} } : cliFirstLine(cli);
-  const [cmd, ...pre] = [...pin, ...DIE_WITH_PARENT, v.node ?? process.execPath];
-  const proc = spawn(cmd!, [...pre, ...form.nodeArgs, ...(v.flags ?? []), cli, 'run', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const m = await startExporterRun({
+    name: v.label, pin, node: v.node ?? process.execPath, args: [...form.nodeArgs, ...(v.flags ?? []), cli],
     // the addon of this checkout, wherever the build's dist lies
-    env: { ...process.env, S3PROBER_EBPF_ADDON: path.join(REPO_ROOT, 'native/build/Release/s3prober.node'), ...form.env, ...v.env, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, S3PROBER_EBPF_ADDON: path.join(REPO_ROOT, 'native/build/Release/s3prober.node'), ...form.env, ...v.env },
+    yaml: benchConfigYaml({ ...rgw, targets, name: `ab${i}`, schedule: '* * * * * *', ebpf: v.ebpf ?? true }), file: path.join(dir, `ab${i}.yaml`),
   });
-  proc.stderr?.on('data', (b: Buffer) => process.stderr.write(`[${v.label}] ${b}`));
-  for (let t = 0; t < 120; t++) {
-    if ((await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.status, () => 0)) === 200) break;
-    if (proc.exitCode !== null) throw new Error(`${v.label} exited (${proc.exitCode})`);
-    await sleep(500);
-  }
-  return { name: v.label, proc, port, requests: (t) => sumOf(t, /^s3prober_operations_total\{[^}]*outcome="(?:success|failure)"[^}]*\} (\S+)/) };
+  m.proc.child.stderr?.on('data', (b: Buffer) => process.stderr.write(`[${v.label}] ${b}`));
+  return m;
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
@@ -79,7 +67,7 @@ async function main(): Promise<void> {
     await sleep(Number(args.warm) * 1000);
     const peak = procs.map(() => ({ rss: 0, anon: 0 }));
     const sample = () => procs.forEach((m, i) => {
-      const mem = memoryOf(m.proc.pid!);
+      const mem = memoryOf(m.proc.pid);
       peak[i] = { rss: Math.max(peak[i]!.rss, mem.peakRssMb), anon: Math.max(peak[i]!.anon, mem.anonMb) };
     });
     const sampler = setInterval(sample, 500);
@@ -87,7 +75,7 @@ async function main(): Promise<void> {
     const reqs = procs.map(() => 0);
     const sys = procs.map(() => 0);
     const read = () => Promise.all(procs.map(async (m) => {
-      const t = cpuTimesOf(m.proc.pid!);
+      const t = cpuTimesOf(m.proc.pid);
       return { cpu: t.user + t.system, sys: t.system, req: await requestsOf(m) };
     }));
     let before = await read();
@@ -121,7 +109,7 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), targets, variants, windows: perWindow, rows }, null, 2)}\n`);
   } finally {
-    for (const m of procs.reverse()) await stop(m.proc);
+    for (const m of procs.reverse()) await stop(m);
     rmSync(dir, { recursive: true, force: true });
   }
 }

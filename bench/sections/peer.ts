@@ -5,12 +5,13 @@
 // read from /proc (CPU, RSS, anonymous RSS) and its own /metrics (requests sent) over several
 // windows; the figures are ratios to the peer measured in the same window, since only a same-time
 // comparison survives the VM's speed swings.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnProc, type Proc } from '../../test/support/proc.js';
+import { freePort } from '../../test/support/rgw.js';
 import type { Harness, R } from '../harness.js';
 import { benchConfigYaml, REPO_ROOT, round, type S3Endpoint } from '../lib.js';
 import { cpuSecondsOf, memoryOf } from '../proc-usage.js';
@@ -18,23 +19,17 @@ import { cpuSecondsOf, memoryOf } from '../proc-usage.js';
 const PEER = path.join(REPO_ROOT, 'bench/peers/seed_prober.py');
 const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 // Both die with the harness, however it ends (a test's timeout kills it with SIGKILL).
-export const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'];
+const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL'];
 // Debian's interpreter, with Debian's boto3 and prometheus_client (another python3 may be first on PATH)
 const PYTHON = '/usr/bin/python3';
 // The exporter's node: the harness's own unless S3PROBER_BENCH_NODE names another, e.g. the
 // image's Node 24 (its CPU per request and its memory differ from Node 20's: BENCHMARKS.md, issue 21)
 const EXPORTER_NODE = process.env.S3PROBER_BENCH_NODE ?? process.execPath;
+/** Up to this long for a process to answer, or to stop after SIGTERM (the peer ends its cycle). */
+const START_MS = 60_000;
+const STOP_GRACE_MS = 15_000;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
-
-export interface Measured { name: string; proc: ChildProcess; port: number; requests(text: string): number }
+export interface Measured { name: string; proc: Proc; port: number; requests(text: string): number }
 
 /** Requests sent so far, from the process's own /metrics. */
 export async function requestsOf(m: Measured): Promise<number> {
@@ -42,7 +37,7 @@ export async function requestsOf(m: Measured): Promise<number> {
   return m.requests(await r.text());
 }
 
-export function sumOf(text: string, re: RegExp): number {
+function sumOf(text: string, re: RegExp): number {
   let n = 0;
   for (const line of text.split('\n')) {
     const m = re.exec(line);
@@ -51,66 +46,57 @@ export function sumOf(text: string, re: RegExp): number {
   return n;
 }
 
-function waitForLine(p: ChildProcess, what: RegExp, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const t = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms: ${seen.slice(-2000)}`)), ms);
-    const on = (b: Buffer) => {
-      seen += b.toString();
-      if (what.test(seen)) { clearTimeout(t); resolve(); }
-    };
-    p.stdout?.on('data', on);
-    p.stderr?.on('data', on);
-    p.once('exit', (code) => { clearTimeout(t); reject(new Error(`exited (${code}) before ${what}: ${seen.slice(-2000)}`)); });
-  });
-}
-
-export async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-  await gone;
-  clearTimeout(t);
-}
+export const stop = (m: Measured) => m.proc.kill('SIGTERM', STOP_GRACE_MS);
 
 export async function startPeer(pin: string[], rgw: S3Endpoint, targets: number): Promise<Measured> {
   const port = await freePort();
   const [cmd, ...pre] = [...pin, ...DIE_WITH_PARENT, PYTHON];
-  const proc = spawn(cmd!, [...pre, PEER], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = spawnProc(cmd!, [...pre, PEER], {
     env: { ...process.env, PEER_ENDPOINT: rgw.endpoint, PEER_ACCESS_KEY: rgw.accessKeyId, PEER_SECRET_KEY: rgw.secretAccessKey, PEER_PORT: String(port), PEER_TARGETS: String(targets), PEER_INTERVAL: '1', PEER_OBJECT_SIZE: '4096' },
   });
-  await waitForLine(proc, /PEER_READY/, 30_000);
+  await proc.waitForLine(/PEER_READY/, START_MS);
   return { name: 'peer', proc, port, requests: (t) => sumOf(t, /^peer_http_requests_total (\S+)/) };
 }
 
-async function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boolean, dir: string): Promise<Measured> {
+export interface ExporterRun {
+  name: string;
+  /** CPU pinning (taskset) in front of the node binary. */
+  pin: string[];
+  node: string;
+  /** Node's flags, then the CLI file (and flags between them). */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** benchConfigYaml's config; its listen address is replaced by the port the run gets. */
+  yaml: string;
+  /** Where the config is written. */
+  file: string;
+}
+
+/** `s3prober run` with a bench config, dying with the harness, once every target's first cycle is done. */
+export async function startExporterRun(o: ExporterRun): Promise<Measured> {
   const port = await freePort();
-  const file = path.join(dir, `s3prober-${ebpf ? 'on' : 'off'}.yaml`);
-  const yaml = benchConfigYaml({ ...rgw, targets, name: `peerbench-${ebpf ? 'on' : 'off'}`, schedule: '* * * * * *', ebpf })
-    .replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`);
-  writeFileSync(file, yaml);
-  const form = h.proberForm();
-  const [cmd, ...pre] = [...h.layout.prober, ...DIE_WITH_PARENT, EXPORTER_NODE];
-  const proc = spawn(cmd!, [...pre, ...form.nodeArgs, CLI, 'run', '--config', file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...form.env, NODE_NO_WARNINGS: '1' },
-  });
-  proc.stdout?.resume();
-  let out = '';
-  proc.stderr?.on('data', (b: Buffer) => { out = (out + b.toString()).slice(-4000); });
-  // ready: every target's first cycle is done
-  for (let i = 0; ; i++) {
-    if ((await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.status, () => 0)) === 200) break;
-    if (proc.exitCode !== null || i >= 240) {
-      await stop(proc);
-      throw new Error(`s3prober run never became ready: ${out}`);
+  writeFileSync(o.file, o.yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`));
+  const [cmd, ...pre] = [...o.pin, ...DIE_WITH_PARENT, o.node];
+  const proc = spawnProc(cmd!, [...pre, ...o.args, 'run', '--config', o.file], { env: { ...o.env, NODE_NO_WARNINGS: '1' } });
+  const end = Date.now() + START_MS;
+  while ((await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.status, () => 0)) !== 200) {
+    if (proc.child.exitCode !== null || Date.now() > end) {
+      await proc.kill('SIGTERM', STOP_GRACE_MS);
+      throw new Error(`${o.name}: s3prober run never became ready: ${proc.output().slice(-4000)}`);
     }
     await sleep(250);
   }
   // requests sent: every operation that was attempted (skipped ones sent nothing)
-  return { name: `s3prober (tracer ${ebpf ? 'on' : 'off'})`, proc, port, requests: (t) => sumOf(t, /^s3prober_operations_total\{[^}]*outcome="(?:success|failure)"[^}]*\} (\S+)/) };
+  return { name: o.name, proc, port, requests: (t) => sumOf(t, /^s3prober_operations_total\{[^}]*outcome="(?:success|failure)"[^}]*\} (\S+)/) };
+}
+
+function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boolean, dir: string): Promise<Measured> {
+  const form = h.proberForm();
+  return startExporterRun({
+    name: `s3prober (tracer ${ebpf ? 'on' : 'off'})`, pin: h.layout.prober, node: EXPORTER_NODE, args: [...form.nodeArgs, CLI],
+    env: { ...process.env, ...form.env }, file: path.join(dir, `s3prober-${ebpf ? 'on' : 'off'}.yaml`),
+    yaml: benchConfigYaml({ ...rgw, targets, name: `peerbench-${ebpf ? 'on' : 'off'}`, schedule: '* * * * * *', ebpf }),
+  });
 }
 
 interface Window { cpuSeconds: number; requests: number }
@@ -128,7 +114,7 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
     const peak = new Map(procs.map((m) => [m.name, { rssMb: 0, anonMb: 0 }]));
     const sample = () => {
       for (const m of procs) {
-        const mem = memoryOf(m.proc.pid!);
+        const mem = memoryOf(m.proc.pid);
         const p = peak.get(m.name)!;
         p.rssMb = Math.max(p.rssMb, mem.rssMb);
         p.anonMb = Math.max(p.anonMb, mem.anonMb);
@@ -137,10 +123,10 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
     const sampler = setInterval(sample, 500);
     const windows: Record<string, Window>[] = [];
     try {
-      let before = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid!), req: await requestsOf(m) })));
+      let before = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid), req: await requestsOf(m) })));
       for (let w = 0; w < o.windows; w++) {
         await sleep(o.seconds * 1000);
-        const after = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid!), req: await requestsOf(m) })));
+        const after = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid), req: await requestsOf(m) })));
         windows.push(Object.fromEntries(procs.map((m, i) => [m.name, { cpuSeconds: after[i]!.cpu - before[i]!.cpu, requests: after[i]!.req - before[i]!.req }])));
         before = after;
       }
@@ -158,7 +144,7 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
       const m = procs.find((p) => p.name === name)!;
       return {
         cpuMsPerRequest: r3((t.cpuSeconds * 1000) / t.requests), requestsPerSecond: r3(t.requests / (o.windows * o.seconds)),
-        peakRssMb: r3(Math.max(peak.get(name)!.rssMb, memoryOf(m.proc.pid!).peakRssMb)), peakAnonMb: r3(peak.get(name)!.anonMb),
+        peakRssMb: r3(Math.max(peak.get(name)!.rssMb, memoryOf(m.proc.pid).peakRssMb)), peakAnonMb: r3(peak.get(name)!.anonMb),
       };
     };
     const [a, b] = [of(prober), of(peer)];
@@ -167,7 +153,7 @@ async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boole
       peakRssRatio: r3(a.peakRssMb / b.peakRssMb), anonRssRatio: r3(a.peakAnonMb / b.peakAnonMb),
     };
   } finally {
-    for (const m of procs.reverse()) await stop(m.proc);
+    for (const m of procs.reverse()) await stop(m);
     rmSync(dir, { recursive: true, force: true });
   }
 }
