@@ -14,7 +14,7 @@ import { connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { REPLICATION_METRICS } from '../../src/metrics/names.js';
+import { DURABILITY_METRICS, REPLICATION_METRICS } from '../../src/metrics/names.js';
 import { startExporter, type Exporter } from '../support/exporter.js';
 import { freePort, testRgw } from '../support/rgw.js';
 import { expand, NODES_DASHBOARD, panelQueries } from '../support/deploy/dashboards.js';
@@ -73,8 +73,8 @@ before(async () => {
     jitter: 0,
     targets: [
       // with a small durable set (kept, and reused by the next run, as durable sets are), so the
-      // overview's durability row has data
-      { name: 'rgw', endpoint: rgw.endpoint, credentials: creds, bucket: { mode: 'ephemeral', prefix: 'deploy-live' }, objectSizes: ['4KiB', '5MiB'], batchSize: 3, listPageSize: 2, durability: { bucket: 'deploy-live-durable', objects: 4, verifyPerCycle: 2 } },
+      // overview's durability row has data; a round verifies all of it
+      { name: 'rgw', endpoint: rgw.endpoint, credentials: creds, bucket: { mode: 'ephemeral', prefix: 'deploy-live' }, objectSizes: ['4KiB', '5MiB'], batchSize: 3, listPageSize: 2, durability: { bucket: 'deploy-live-durable', objects: 4, verifyPerCycle: 4 } },
       { name: 'rgw-tls', endpoint: `https://127.0.0.1:${tlsPort}`, tls: { caFile: join(dir, 'tls.crt') }, credentials: creds, bucket: { mode: 'ephemeral', prefix: 'deploy-live-tls' }, objectSizes: ['4KiB'], batchSize: 2 },
       { name: 'refused', endpoint: `http://127.0.0.1:${refusedPort}`, credentials: creds, objectSizes: ['4KiB'], batchSize: 2 },
     ],
@@ -156,6 +156,12 @@ test('every dashboard panel query returns data from the real exporter', async ()
   await waitFor('recent observations of both healthy targets', async () => {
     const r = await query('sum by (target) (increase(s3prober_operation_duration_seconds_count{target=~"rgw|rgw-tls"}[10s])) > 0');
     return r.length === 2 ? true : undefined;
+  }, 60_000, 500);
+  // The durable set's panels need a full pass over it: on a fresh store the first round writes
+  // the set, a later one verifies it all.
+  await waitFor('a full pass over the durable set', async () => {
+    const r = await query(`${DURABILITY_METRICS.lastFullPass}{target="rgw"} > 0`);
+    return r.length === 1 ? true : undefined;
   }, 60_000, 500);
   const empty: string[] = [];
   // The per-node dashboard is node-alerts.test.ts's (its exporter has nodes); the replication row
