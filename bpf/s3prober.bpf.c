@@ -108,7 +108,13 @@ struct {
 	__type(value, struct sock_state);
 } zero_sock SEC(".maps");
 
-
+/* The socket whose connect() this CPU's state programs handled last (see on_state). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} syn_handled SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -205,16 +211,35 @@ static __always_inline void reset_exchange(struct s3p_exchange *e)
 
 /* ---------------------------------------------------------------- socket lifecycle */
 
-static __always_inline int on_state(const struct sock *sk, __u64 key, int oldstate, int newstate)
+/*
+ * Two programs run this for every state change (see the hook sets): the kernel skips a program
+ * that is already running on the CPU, so a softirq's state change that lands while the first one
+ * runs in process context (a connect() or close() there) is still seen by the second, and the
+ * other way round. What either does first, the other must not do again: connect() is handled
+ * once (syn_handled), ESTABLISHED keeps the first time, CLOSE deletes the state it submits.
+ */
+static __always_inline int on_state(const struct sock *sk, __u64 key, int oldstate, int newstate,
+					bool paired)
 {
 	struct sock_state *s;
+	__u32 zero = 0;
 
 	if (newstate == TCP_SYN_SENT) {
-		/* connect() runs in the caller's context: the only place the process filter applies;
-		 * later hooks run in softirq and find the socket by its key. */
+		/* connect() runs in the caller's context (never in softirq, and the tracepoint runs
+		 * both programs without preemption): the other program has just handled this one if
+		 * it left the socket's key here. */
+		__u64 *handled = paired ? bpf_map_lookup_elem(&syn_handled, &zero) : NULL;
+		if (handled) {
+			if (*handled == key) {
+				*handled = 0;
+				return 0;
+			}
+			*handled = key;
+		}
+		/* the only place the process filter applies; later hooks run in softirq and find
+		 * the socket by its key */
 		if (!is_target() || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 			return 0;
-		__u32 zero = 0;
 		struct sock_state *z = bpf_map_lookup_elem(&zero_sock, &zero);
 		if (!z)
 			return 0;
@@ -234,6 +259,8 @@ static __always_inline int on_state(const struct sock *sk, __u64 key, int oldsta
 	if (!s)
 		return 0;
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
+		if (s->ev.established_ns)
+			return 0;
 		s->ev.established_ns = bpf_ktime_get_ns();
 		fill_tuple(s, sk);
 	} else if (newstate == TCP_CLOSE) {
@@ -457,11 +484,23 @@ static __always_inline int on_retransmit(__u64 key)
 /* ---------------------------------------------------------------- hook sets */
 
 /* tp_btf: BTF-typed arguments; the only set allowed to generate socket cookies. */
+static __always_inline int btf_state_change(const struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = newstate == TCP_SYN_SENT ? bpf_get_socket_cookie((void *)sk) : cookie_of(sk);
+	return key ? on_state(sk, key, oldstate, newstate, true) : 0;
+}
+
+/* The state hook twice: see on_state. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(btf_state, const struct sock *sk, int oldstate, int newstate)
 {
-	__u64 key = newstate == TCP_SYN_SENT ? bpf_get_socket_cookie((void *)sk) : cookie_of(sk);
-	return key ? on_state(sk, key, oldstate, newstate) : 0;
+	return btf_state_change(sk, oldstate, newstate);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(btf_state_again, const struct sock *sk, int oldstate, int newstate)
+{
+	return btf_state_change(sk, oldstate, newstate);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -497,7 +536,13 @@ int BPF_PROG(btf_retrans, const struct sock *sk)
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_state, const struct sock *sk, int oldstate, int newstate)
 {
-	return on_state(sk, (__u64)sk, oldstate, newstate);
+	return on_state(sk, (__u64)sk, oldstate, newstate, true);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(raw_state_again, const struct sock *sk, int oldstate, int newstate)
+{
+	return on_state(sk, (__u64)sk, oldstate, newstate, true);
 }
 
 SEC("raw_tp/sock_send_length")
@@ -524,14 +569,15 @@ int BPF_PROG(raw_retrans, const struct sock *sk)
 	return on_retransmit((__u64)sk);
 }
 
-/* classic tracepoints: need tracefs mounted; last resort. */
+/* classic tracepoints: need tracefs mounted; last resort. A second state program would not
+ * help here: the kernel skips every tracepoint program on a CPU where any one is running. */
 SEC("tracepoint/sock/inet_sock_set_state")
 int tp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
 	const struct sock *sk = ctx->skaddr;
-	return on_state(sk, (__u64)sk, ctx->oldstate, ctx->newstate);
+	return on_state(sk, (__u64)sk, ctx->oldstate, ctx->newstate, false);
 }
 
 SEC("tracepoint/sock/sock_send_length")

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
 import { request, startServer, type TestServer } from '../support/ebpf/servers.js';
-import { metricValue, startTestTracer, traced, type TestTracer } from '../support/ebpf/tracer.js';
+import { joinedWire, metricValue, startTestTracer, traced, type TestTracer } from '../support/ebpf/tracer.js';
 
 let t: TestTracer;
 let server: TestServer;
@@ -162,6 +162,19 @@ test('the raw_tp fallback hook set measures the same things', async () => {
     assert.ok(r.wire.phases.server! >= 0.02);
     assert.ok(r.wire.phases.connect! > 0);
     assert.equal(r.wire.wireOperation?.candidates[0], 'ListObjectsV2');
+    // sockets are keyed by address there, and a closed socket's address is soon reused: each new
+    // connection is still adopted afresh, with its own connect time
+    const fresh = new http.Agent({ keepAlive: false });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const n = await traced(fb.tracer, 'loop', 'HeadObject', () => request({ port: server.port, method: 'HEAD', path: '/bucket/key', agent: fresh }));
+        const w = await joinedWire(fb, n, `connection ${i}`);
+        assert.equal(w.newConnection, true, `connection ${i}`);
+        assert.ok(w.phases.connect! > 0, `connection ${i}: connect ${w.phases.connect}`);
+      }
+    } finally {
+      fresh.destroy();
+    }
   } finally {
     agent.destroy();
     await fb.tracer.close();
