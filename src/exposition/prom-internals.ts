@@ -98,3 +98,62 @@ export function summaryRevision(e: SummaryEntry): number {
   td.size?.(); // rotates the window if its time has come
   return td.lastRotateTimestampMillis ?? 0;
 }
+
+/** A counter's or histogram's series for one label set, updated in place. */
+export interface SeriesHandle {
+  /** inc(value) for a counter, observe(value) for a histogram. */
+  add(value: number): void;
+}
+
+/**
+ * The series of `labels`, kept as a handle: prom-client validates and hashes the labels on every
+ * call (most of the cost of recording a sample), a handle does that once. The first call, a value
+ * prom-client would refuse, and any call after prom-client stopped holding the series (reset(), a
+ * removed series) go through prom-client's own inc/observe, which then also finds the series
+ * again. Not for histograms with exemplars: those keep prom-client's path.
+ */
+export function seriesHandle(metric: Counter<string> | Histogram<string>, labels: Labels): SeriesHandle {
+  const x = metric as unknown as { hashMap: Record<string, HistogramEntry | ValueEntry>; upperBounds: number[]; enableExemplars?: boolean };
+  if (x.enableExemplars) throw new Error('seriesHandle: a metric with exemplars keeps prom-client\'s own path');
+  const histogram = metric instanceof Histogram;
+  let key: string | undefined;
+  let entry: HistogramEntry | ValueEntry | undefined;
+  const viaPromClient = (value: number) => {
+    if (histogram) metric.observe(labels, value);
+    else (metric as Counter<string>).inc(labels, value);
+    key = Object.keys(x.hashMap).find((k) => sameLabels(x.hashMap[k]!.labels, labels));
+    entry = key === undefined ? undefined : x.hashMap[key];
+  };
+  const held = () => entry !== undefined && x.hashMap[key!] === entry;
+  if (!histogram) {
+    return {
+      add(value) {
+        if (!held() || !(value >= 0) || !Number.isFinite(value)) return viaPromClient(value);
+        (entry as ValueEntry).value += value;
+      },
+    };
+  }
+  const bounds = x.upperBounds;
+  return {
+    add(value) {
+      if (!held() || !Number.isFinite(value)) return viaPromClient(value);
+      const e = entry as HistogramEntry;
+      e.sum += value;
+      e.count += 1;
+      // prom-client's own bucketing: the first bound at or above the value, -1 for +Inf
+      let bound = -1;
+      for (const b of bounds) {
+        if (value <= b) {
+          bound = b;
+          break;
+        }
+      }
+      if (Object.hasOwn(e.bucketValues, bound)) e.bucketValues[bound] = (e.bucketValues[bound] ?? 0) + 1;
+    },
+  };
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => String(a[k]) === String(b[k]));
+}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { bucketCount, metricData, metricsOf, plainMetric, summaryRevision } from '../../../src/exposition/prom-internals.js';
+import { bucketCount, metricData, metricsOf, plainMetric, seriesHandle, summaryRevision } from '../../../src/exposition/prom-internals.js';
 
 function registry() {
   const r = new Registry();
@@ -83,4 +83,61 @@ test('the view reads the live map: reset() replaces it', () => {
   assert.equal(Object.keys(p.hashMap).length, 0);
   c.inc({ target: 'z', k: 'w' });
   assert.equal(Object.keys(p.hashMap).length, 1);
+});
+
+// Handles write in place what prom-client's inc/observe would: twins fed the same values through
+// prom-client must read the same, also across reset() and a removed series.
+function twins() {
+  const mine = new Registry();
+  const theirs = new Registry();
+  const make = (registers: Registry[]) => ({
+    c: new Counter({ name: 'c_total', help: 'c', labelNames: ['target', 'd'], registers }),
+    h: new Histogram({ name: 'h', help: 'h', labelNames: ['target', 'phase'], buckets: [0.1, 1, 10], registers }),
+  });
+  return { mine, theirs, m: make([mine]), t: make([theirs]) };
+}
+
+test('series handles: what prom-client itself records, also after reset() and removal', async () => {
+  const { mine, theirs, m, t } = twins();
+  const a = { target: 'a', phase: 'server' };
+  const hc = seriesHandle(m.c, { target: 'a', d: 'sent' });
+  const hh = seriesHandle(m.h, a);
+  const hb = seriesHandle(m.h, { target: 'b', phase: 'server' });
+  const feed = (values: number[]) => {
+    for (const v of values) {
+      hc.add(v); t.c.inc({ target: 'a', d: 'sent' }, v);
+      hh.add(v); t.h.observe(a, v);
+      hb.add(v / 2); t.h.observe({ target: 'b', phase: 'server' }, v / 2);
+    }
+  };
+  const same = async (when: string) => assert.equal(await mine.metrics(), await theirs.metrics(), when);
+  // 0.1 and 10 on a bound, 0 below the first, 20 above the last (+Inf)
+  feed([0, 0.05, 0.1, 0.5, 1, 5, 10, 20]);
+  await same('first values');
+  assert.match(await mine.metrics(), /h_bucket\{le="\+Inf",target="a",phase="server"\} 8/);
+  m.h.reset(); t.h.reset();
+  m.c.remove({ target: 'a', d: 'sent' }); t.c.remove({ target: 'a', d: 'sent' });
+  feed([0.3, 3]);
+  await same('after reset() and a removed series');
+  m.h.remove(a); t.h.remove(a);
+  feed([7]);
+  await same('after removing one series of two');
+  // while prom-client holds the series, a handle does not go through prom-client at all
+  const refuse = () => { throw new Error('went through prom-client'); };
+  Object.assign(m.h, { observe: refuse });
+  Object.assign(m.c, { inc: refuse });
+  hh.add(2); hc.add(2);
+  m.h.reset();
+  assert.throws(() => hh.add(2), /went through prom-client/, 'a reset series is found again through prom-client');
+});
+
+test("series handles: prom-client's refusals stay, exemplars keep prom-client's path", () => {
+  const { m } = twins();
+  assert.throws(() => seriesHandle(m.c, { target: 'a', d: 'x' }).add(-1), /not possible to decrease/);
+  const h = seriesHandle(m.h, { target: 'a', phase: 'x' });
+  h.add(1);
+  assert.throws(() => h.add(Number.NaN), /not a valid number/);
+  assert.throws(() => seriesHandle(m.c, { target: 'a', nope: 'x' }).add(1), /label/i);
+  const ex = new Histogram({ name: 'e', help: 'e', labelNames: ['target'], enableExemplars: true, registers: [] });
+  assert.throws(() => seriesHandle(ex, { target: 'a' }), /exemplars/);
 });
