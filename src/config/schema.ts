@@ -141,7 +141,10 @@ export const configSchema = z
     spread: z.number().min(0).max(1).default(0.5),
     jitter: duration({ zero: true }).default(1000),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-    ebpf: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    // "true"/"false" too: a ${VAR} reference resolves to a string (a Kubernetes overlay sets it)
+    ebpf: z.strictObject({
+      enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { message: 'expected true or false' }).default(true),
+    }).default({ enabled: true }),
     tracing: tracingSchema.optional(),
     targets: z.array(targetSchema).min(1, 'at least one target is required'),
     // Pairs of targets whose replication of a bucket is measured (opt-in).

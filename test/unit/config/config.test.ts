@@ -63,6 +63,14 @@ test('a missing ${VAR} is an error naming the key; secrets never appear in error
   assert.equal(parseConfig(minimal('schedule: "${SCHED:-*/10 * * * * *}"'), { SECRET: 'x' }).schedule, '*/10 * * * * *');
 });
 
+test('ebpf.enabled from a ${VAR}: "true" and "false" are booleans, anything else is refused', () => {
+  const cfg = minimal('ebpf: { enabled: "${EBPF}" }');
+  assert.equal(parseConfig(cfg, { SECRET: 'x', EBPF: 'true' }).ebpf.enabled, true);
+  assert.equal(parseConfig(cfg, { SECRET: 'x', EBPF: 'false' }).ebpf.enabled, false);
+  assert.equal(configError(cfg, { SECRET: 'x', EBPF: 'yes' }), 'invalid config:\n  ebpf.enabled: expected true or false');
+  assert.equal(configError(minimal('ebpf: { enabled: 1 }'), { SECRET: 'x' }), 'invalid config:\n  ebpf.enabled: expected true or false');
+});
+
 test('check-config CLI: exit 0 and redacted normalised config; exit 2 naming the key', async () => {
   const dir = mkdtempSync(join(tmpdir(), 's3prober-cfg-'));
   try {

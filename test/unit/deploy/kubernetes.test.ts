@@ -199,6 +199,9 @@ test("the rendered config passes check-config with the pod's environment, and na
       const r = run(process.execPath, [CLI, 'check-config', file], { env: { PATH: process.env.PATH, ...podEnv } });
       assert.equal(r.code, 0, `${folder}: ${r.stderr}`);
       assert.match(r.stdout, /name: rook-ceph-rgw/);
+      // the tracer is asked for only where the pod may load it: elsewhere it is off on purpose, no alarm
+      const mayLoad = container(objs).securityContext?.capabilities?.add?.includes('BPF') === true;
+      assert.match(r.stdout, new RegExp(`ebpf:\\n  enabled: ${mayLoad}\\n`), `${folder}: ebpf.enabled`);
       assert.doesNotMatch(r.stdout, /from-secret-s3_secret_key/, 'the secret is redacted');
     }
   } finally {
