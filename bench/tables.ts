@@ -122,6 +122,10 @@ export function print(res: R): void {
       // biome-ignore lint/nursery/noUnsafeReturn: the section's JSON rows, printed as they are
       (res.peer.rows as R[]).map((r): (string | number)[] => [r.targets, r.ebpf ? 'on' : 'off', r.runs, `${fmt(r.proberCpuMsPerRequest, 3)} | ${fmt(r.peerCpuMsPerRequest, 3)}`, fmt(r.cpuRatio, 3),
         `${fmt(r.proberPeakRssMb, 1)} | ${fmt(r.peerPeakRssMb, 1)}`, fmt(r.peakRssRatio, 2), fmt(r.anonRssRatio, 2), `${fmt(r.proberRequestsPerSecond, 1)} | ${fmt(r.peerRequestsPerSecond, 1)}`]));
+    table('The tracer\'s cost: s3prober with the tracer on over off, CPU per request in the same windows',
+      ['targets', 'on / off (median)', 'min-max', 'windows'],
+      // biome-ignore lint/nursery/noUnsafeReturn: the section's JSON rows, printed as they are
+      ((res.peer.tracer ?? []) as R[]).map((t): (string | number)[] => [t.targets, fmt(t.cpuRatio, 3), `${fmt(t.cpuRatioMin, 3)}-${fmt(t.cpuRatioMax, 3)}`, t.windows]));
   }
   table('Targets', ['target', 'value', 'met'], (res.verdicts as Verdict[]).map((x) => [x.target, x.value, x.met === null ? 'n/a' : x.met ? 'yes' : 'NO']));
 }

@@ -70,8 +70,9 @@ export function verdicts(res: R): Verdict[] {
       const off = row(targets, false);
       if (!on && !off) continue;
       add(`peer, ${targets} target(s): CPU per request with the tracer on <= the peer's`, on?.cpuRatio, (x) => x <= 1, 'x');
-      // on and off ran at different times: each against its own same-time peer, then compared
-      add(`peer, ${targets} target(s): the tracer adds <= 5% CPU per request`, on && off ? on.cpuRatio / off.cpuRatio : undefined, (x) => x <= 1.05, 'x');
+      // on over off in the same windows (groups where both ran)
+      const cost = (res.peer.tracer as R[] | undefined)?.find((t) => t.targets === targets);
+      add(`peer, ${targets} target(s): the tracer adds <= 5% CPU per request (same time)`, cost?.cpuRatio, (x) => x <= 1.05, 'x');
       add(`peer, ${targets} target(s): the tracer adds <= 10 MB peak RSS`, on && off ? on.proberPeakRssMb - off.proberPeakRssMb : undefined, (x) => x <= 10, 'MB');
     }
     const one = row(1, true);

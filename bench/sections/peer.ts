@@ -1,10 +1,10 @@
 // `npm run bench -- peer`: s3prober against the script it replaces. A prober of the seed blog's
 // design (bench/peers/seed_prober.py: boto3 + prometheus_client, one Python loop) and `s3prober run`
 // run at the same time, on the same core, at the same pace (a cycle per target every second, 4 KiB
-// objects) against the bench RGW; tracer off, then on, alternating, at 1 and 10 targets. Each is
-// read from /proc (CPU, RSS, anonymous RSS) and its own /metrics (requests sent) over several
-// windows; the figures are ratios to the peer measured in the same window, since only a same-time
-// comparison survives the VM's speed swings.
+// objects) against the bench RGW, with the tracer off and on, at 1 and 10 targets (groupsOf). Each
+// is read from /proc (CPU, RSS, anonymous RSS) and its own /metrics (requests sent) over several
+// windows; the figures are ratios measured in the same window (to the peer; on to off), since only
+// a same-time comparison survives the VM's speed swings.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,70 +92,88 @@ export async function startExporterRun(o: ExporterRun): Promise<Measured> {
 
 function startProber(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boolean, dir: string): Promise<Measured> {
   const form = h.proberForm();
+  const name = ebpf ? 'on' : 'off';
   return startExporterRun({
-    name: `s3prober (tracer ${ebpf ? 'on' : 'off'})`, pin: h.layout.prober, node: EXPORTER_NODE, args: [...form.nodeArgs, CLI],
-    env: { ...process.env, ...form.env }, file: path.join(dir, `s3prober-${ebpf ? 'on' : 'off'}.yaml`),
-    yaml: benchConfigYaml({ ...rgw, targets, name: `peerbench-${ebpf ? 'on' : 'off'}`, schedule: '* * * * * *', ebpf }),
+    name, pin: h.layout.prober, node: EXPORTER_NODE, args: [...form.nodeArgs, CLI],
+    env: { ...process.env, ...form.env }, file: path.join(dir, `s3prober-${name}.yaml`),
+    yaml: benchConfigYaml({ ...rgw, targets, name: `peerbench-${name}`, schedule: '* * * * * *', ebpf }),
   });
 }
 
-interface Window { cpuSeconds: number; requests: number }
-interface Figures { cpuMsPerRequest: number; requestsPerSecond: number; peakRssMb: number; peakAnonMb: number }
-interface Pair { targets: number; ebpf: boolean; peer: Figures; prober: Figures; cpuRatio: number; cpuRatioPerWindow: number[]; peakRssRatio: number; anonRssRatio: number }
+/** Who runs in a group: the peer, s3prober with the tracer off, or on. */
+type Member = 'peer' | 'off' | 'on';
+interface Figures { cpuMsPerRequest: number; cpuMsPerWindow: number[]; requestsPerSecond: number; peakRssMb: number; peakAnonMb: number }
+interface Group { targets: number; members: Member[]; figures: Partial<Record<Member, Figures>> }
 
-/** One pair, peer and s3prober side by side: warm-up, then `windows` windows of `seconds`. */
-async function runPair(h: Harness, rgw: S3Endpoint, targets: number, ebpf: boolean, o: { warm: number; windows: number; seconds: number }): Promise<Pair> {
+const r3 = (x: number) => round(x, 3) ?? Number.NaN;
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+
+/** One group side by side on the prober's core: warm-up, then `windows` windows of `seconds`. */
+async function runGroup(h: Harness, rgw: S3Endpoint, targets: number, members: Member[], o: { warm: number; windows: number; seconds: number }): Promise<Group> {
   const dir = mkdtempSync(path.join(tmpdir(), 's3prober-peer-'));
   const procs: Measured[] = [];
   try {
-    procs.push(await startPeer(h.layout.prober, rgw, targets));
-    procs.push(await startProber(h, rgw, targets, ebpf, dir));
+    for (const m of members) procs.push(m === 'peer' ? await startPeer(h.layout.prober, rgw, targets) : await startProber(h, rgw, targets, m === 'on', dir));
     await sleep(o.warm * 1000);
-    const peak = new Map(procs.map((m) => [m.name, { rssMb: 0, anonMb: 0 }]));
-    const sample = () => {
-      for (const m of procs) {
-        const mem = memoryOf(m.proc.pid);
-        const p = peak.get(m.name)!;
-        p.rssMb = Math.max(p.rssMb, mem.rssMb);
-        p.anonMb = Math.max(p.anonMb, mem.anonMb);
-      }
-    };
+    const peak = procs.map(() => ({ rssMb: 0, anonMb: 0 }));
+    const sample = () => procs.forEach((m, i) => {
+      const mem = memoryOf(m.proc.pid);
+      peak[i] = { rssMb: Math.max(peak[i]!.rssMb, mem.rssMb, mem.peakRssMb), anonMb: Math.max(peak[i]!.anonMb, mem.anonMb) };
+    });
     const sampler = setInterval(sample, 500);
-    const windows: Record<string, Window>[] = [];
+    const windows: { cpuSeconds: number; requests: number }[][] = [];
     try {
-      let before = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid), req: await requestsOf(m) })));
+      const read = () => Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid), req: await requestsOf(m) })));
+      let before = await read();
       for (let w = 0; w < o.windows; w++) {
         await sleep(o.seconds * 1000);
-        const after = await Promise.all(procs.map(async (m) => ({ cpu: cpuSecondsOf(m.proc.pid), req: await requestsOf(m) })));
-        windows.push(Object.fromEntries(procs.map((m, i) => [m.name, { cpuSeconds: after[i]!.cpu - before[i]!.cpu, requests: after[i]!.req - before[i]!.req }])));
+        const after = await read();
+        windows.push(procs.map((_, i) => ({ cpuSeconds: after[i]!.cpu - before[i]!.cpu, requests: after[i]!.req - before[i]!.req })));
         before = after;
       }
     } finally {
       clearInterval(sampler);
     }
     sample();
-    const [peer, prober] = procs.map((m) => m.name) as [string, string];
-    const perReq = (w: Record<string, Window>, name: string) => (w[name]!.cpuSeconds * 1000) / w[name]!.requests;
-    const ratios = windows.map((w) => perReq(w, prober) / perReq(w, peer));
-    const r3 = (x: number) => round(x, 3) ?? Number.NaN;
-    const total = (name: string) => windows.reduce((a, w) => ({ cpuSeconds: a.cpuSeconds + w[name]!.cpuSeconds, requests: a.requests + w[name]!.requests }), { cpuSeconds: 0, requests: 0 });
-    const of = (name: string): Figures => {
-      const t = total(name);
-      const m = procs.find((p) => p.name === name)!;
-      return {
-        cpuMsPerRequest: r3((t.cpuSeconds * 1000) / t.requests), requestsPerSecond: r3(t.requests / (o.windows * o.seconds)),
-        peakRssMb: r3(Math.max(peak.get(name)!.rssMb, memoryOf(m.proc.pid).peakRssMb)), peakAnonMb: r3(peak.get(name)!.anonMb),
+    const figures: Group['figures'] = {};
+    members.forEach((m, i) => {
+      const cpu = windows.reduce((a, w) => a + w[i]!.cpuSeconds, 0);
+      const requests = windows.reduce((a, w) => a + w[i]!.requests, 0);
+      figures[m] = {
+        cpuMsPerRequest: r3((cpu * 1000) / requests), cpuMsPerWindow: windows.map((w) => r3((w[i]!.cpuSeconds * 1000) / w[i]!.requests)),
+        requestsPerSecond: r3(requests / (o.windows * o.seconds)), peakRssMb: r3(peak[i]!.rssMb), peakAnonMb: r3(peak[i]!.anonMb),
       };
-    };
-    const [a, b] = [of(prober), of(peer)];
-    return {
-      targets, ebpf, peer: b, prober: a, cpuRatio: r3(a.cpuMsPerRequest / b.cpuMsPerRequest), cpuRatioPerWindow: ratios.map(r3),
-      peakRssRatio: r3(a.peakRssMb / b.peakRssMb), anonRssRatio: r3(a.peakAnonMb / b.peakAnonMb),
-    };
+    });
+    return { targets, members, figures };
   } finally {
     for (const m of procs.reverse()) await stop(m);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** a's CPU per request over b's, window by window, in every group where both ran: their median. */
+function sameTimeRatio(groups: Group[], a: Member, b: Member): { median: number; min: number; max: number; windows: number } | undefined {
+  const ratios = groups.flatMap((g) => {
+    const [x, y] = [g.figures[a], g.figures[b]];
+    return x && y ? x.cpuMsPerWindow.map((v, w) => v / y.cpuMsPerWindow[w]!) : [];
+  });
+  if (!ratios.length) return undefined;
+  return { median: r3(median(ratios)), min: r3(Math.min(...ratios)), max: r3(Math.max(...ratios)), windows: ratios.length };
+}
+
+/**
+ * The groups of a target count. One target: the peer, tracer off and tracer on, all three at the
+ * same time (twice, the two s3probers started in either order), so the tracer's cost is a
+ * same-time ratio too. Ten targets: three would overload the one core (the pace then falls
+ * behind), so pairs: each s3prober with the peer, and off with on.
+ */
+function groupsOf(targets: number, ebpf: boolean, quick: boolean): Member[][] {
+  if (!ebpf) return [['peer', 'off']];
+  if (targets === 1) return quick ? [['peer', 'off', 'on']] : [['peer', 'off', 'on'], ['peer', 'on', 'off']];
+  return [['peer', 'off'], ['peer', 'on'], ['off', 'on']];
 }
 
 export async function sectionPeer(h: Harness, rgw: S3Endpoint, args: { warmup?: string } = {}): Promise<R> {
@@ -165,27 +183,38 @@ export async function sectionPeer(h: Harness, rgw: S3Endpoint, args: { warmup?: 
   // Node 20's CPU per request keeps falling for a minute or two at one cycle a second (V8 tiers
   // the SDK's code up slowly at ~26 requests a second; Node 24 sooner): --warmup 120 measures it warm
   if (args.warmup !== undefined) o.warm = Number(args.warmup);
-  // tracer off/on alternate so the VM's drift hits both; each pair is a fresh peer and exporter
-  const order = (h.quick ? [false, true] : [false, true, false, true]).map((on) => on && h.ebpf);
-  const runs: Pair[] = [];
+  const groups: Group[] = [];
   for (const targets of h.quick ? [1] : [1, 10]) {
-    for (const ebpf of order) {
-      h.log(`peer: ${targets} target(s), tracer ${ebpf ? 'on' : 'off'}, ${o.windows} x ${o.seconds} s after ${o.warm} s`);
-      runs.push(await runPair(h, rgw, targets, ebpf, o));
+    for (const members of groupsOf(targets, h.ebpf, h.quick)) {
+      h.log(`peer: ${targets} target(s), ${members.join(' + ')}, ${o.windows} x ${o.seconds} s after ${o.warm} s`);
+      groups.push(await runGroup(h, rgw, targets, members, o));
     }
   }
-  const agg = (targets: number, ebpf: boolean) => {
-    const rs = runs.filter((r) => r.targets === targets && r.ebpf === ebpf);
-    if (!rs.length) return undefined;
-    const mean = (k: (r: Pair) => number) => round(rs.reduce((a, r) => a + k(r), 0) / rs.length, 3);
-    return {
-      runs: rs.length, cpuRatio: mean((r) => r.cpuRatio), peakRssRatio: mean((r) => r.peakRssRatio), anonRssRatio: mean((r) => r.anonRssRatio),
-      proberCpuMsPerRequest: mean((r) => r.prober.cpuMsPerRequest), peerCpuMsPerRequest: mean((r) => r.peer.cpuMsPerRequest),
-      proberPeakRssMb: Math.max(...rs.map((r) => r.prober.peakRssMb)), peerPeakRssMb: Math.max(...rs.map((r) => r.peer.peakRssMb)),
-      proberRequestsPerSecond: mean((r) => r.prober.requestsPerSecond), peerRequestsPerSecond: mean((r) => r.peer.requestsPerSecond),
-    };
-  };
-  const rows = [...new Set(runs.map((r) => r.targets))].flatMap((t) => [false, true].map((e) => ({ targets: t, ebpf: e, ...agg(t, e) })).filter((x) => x.runs));
+  const rows = [...new Set(groups.map((g) => g.targets))].flatMap((targets) => {
+    const gs = groups.filter((g) => g.targets === targets);
+    return (['off', 'on'] as const).flatMap((m) => {
+      const mine = gs.filter((g) => g.figures[m]);
+      if (!mine.length) return [];
+      const withPeer = mine.filter((g) => g.figures.peer);
+      const max = (of: (g: Group) => number) => Math.max(...mine.map(of));
+      const mean = (xs: number[]) => r3(xs.reduce((a, x) => a + x, 0) / xs.length);
+      const cpu = sameTimeRatio(withPeer, m, 'peer');
+      return [{
+        targets, ebpf: m === 'on', runs: mine.length,
+        cpuRatio: cpu?.median, cpuRatioMin: cpu?.min, cpuRatioMax: cpu?.max,
+        proberCpuMsPerRequest: mean(withPeer.map((g) => g.figures[m]!.cpuMsPerRequest)), peerCpuMsPerRequest: mean(withPeer.map((g) => g.figures.peer!.cpuMsPerRequest)),
+        proberPeakRssMb: max((g) => g.figures[m]!.peakRssMb), peerPeakRssMb: Math.max(...withPeer.map((g) => g.figures.peer!.peakRssMb)),
+        peakRssRatio: r3(max((g) => g.figures[m]!.peakRssMb) / Math.max(...withPeer.map((g) => g.figures.peer!.peakRssMb))),
+        anonRssRatio: r3(max((g) => g.figures[m]!.peakAnonMb) / Math.max(...withPeer.map((g) => g.figures.peer!.peakAnonMb))),
+        proberRequestsPerSecond: mean(withPeer.map((g) => g.figures[m]!.requestsPerSecond)), peerRequestsPerSecond: mean(withPeer.map((g) => g.figures.peer!.requestsPerSecond)),
+      }];
+    });
+  });
+  // the tracer's cost: on over off in the same windows
+  const tracer = [...new Set(groups.map((g) => g.targets))].flatMap((targets) => {
+    const cost = sameTimeRatio(groups.filter((g) => g.targets === targets), 'on', 'off');
+    return cost ? [{ targets, cpuRatio: cost.median, cpuRatioMin: cost.min, cpuRatioMax: cost.max, windows: cost.windows }] : [];
+  });
   const nodeVersion = spawnSync(EXPORTER_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  return { nodeVersion, rows, runs };
+  return { nodeVersion, rows, tracer, groups };
 }

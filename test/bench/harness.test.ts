@@ -146,16 +146,23 @@ test('npm run bench -- peer --quick: the peer and s3prober side by side, ratios 
     const j = JSON.parse(readFileSync(out, 'utf8')) as J;
     assert.equal(j.kind, 'peer');
     assert.deepEqual(j.peer.rows.map((x: J): unknown => [x.targets, x.ebpf]), [[1, false], [1, true]]);
-    for (const run of j.peer.runs) {
-      for (const who of ['peer', 'prober']) {
-        positive(run[who].cpuMsPerRequest, `${who}.cpuMsPerRequest`);
-        positive(run[who].requestsPerSecond, `${who}.requestsPerSecond`);
-        positive(run[who].peakRssMb, `${who}.peakRssMb`);
-        positive(run[who].peakAnonMb, `${who}.peakAnonMb`);
+    // one group: the peer, tracer off and tracer on at the same time
+    assert.deepEqual(j.peer.groups.map((g: J): unknown => g.members), [['peer', 'off', 'on']]);
+    for (const g of j.peer.groups) {
+      for (const who of g.members) {
+        const f = g.figures[who];
+        positive(f.cpuMsPerRequest, `${who}.cpuMsPerRequest`);
+        positive(f.requestsPerSecond, `${who}.requestsPerSecond`);
+        positive(f.peakRssMb, `${who}.peakRssMb`);
+        positive(f.peakAnonMb, `${who}.peakAnonMb`);
+        assert.equal(f.cpuMsPerWindow.length, 2, `${who}: a figure per window`);
       }
-      positive(run.cpuRatio, 'cpuRatio');
-      assert.equal(run.cpuRatioPerWindow.length, 2);
     }
+    for (const row of j.peer.rows) positive(row.cpuRatio, `cpuRatio, tracer ${row.ebpf ? 'on' : 'off'}`);
+    assert.equal(j.peer.tracer.length, 1);
+    positive(j.peer.tracer[0].cpuRatio, 'the tracer\'s same-time cost');
+    assert.equal(j.peer.tracer[0].windows, 2);
+    assert.ok(r.stdout.includes("The tracer's cost"), r.stdout);
     for (const v of j.verdicts) assert.notEqual(v.met, null, `${v.target}: no figure`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
