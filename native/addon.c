@@ -48,16 +48,22 @@ static int print_fn(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	char line[512];
 	int n;
+	va_list whole;
 
 	if (lvl == LIBBPF_DEBUG && !verbose)
 		return 0;
+	/* on stderr whole: one message can be a verifier log of many lines */
+	va_copy(whole, ap);
+	if (verbose)
+		vfprintf(stderr, fmt, whole);
+	va_end(whole);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return 0;
-	if ((size_t)n >= sizeof(line))
+	if ((size_t)n >= sizeof(line)) { /* the buffer keeps its start, marked as cut */
 		n = sizeof(line) - 1;
-	if (verbose)
-		fputs(line, stderr);
+		memcpy(line + n - 4, "...\n", 4);
+	}
 	if (loglen + n >= sizeof(logbuf)) /* keep the latest messages */
 		loglen = 0;
 	memcpy(logbuf + loglen, line, n);
