@@ -157,9 +157,9 @@ export class ProberRuntime {
         this.board.onReplicationInFlight(s);
       },
       onOperation: (r) => recorder.onOperation(r),
-      // after the turn that ends the request: the tracer's join and metrics then stay out of the
-      // operation's measured duration
-      onTrace: (t: RequestTrace) => setImmediate(() => this.wire.tracer.observe(t)),
+      // joined later, in a batch: the tracer's join and metrics stay out of the operation's
+      // measured duration
+      onTrace: (t: RequestTrace) => this.wire.tracer.queue(t),
       onCertificate: (target, d, node) => recorder.onCertificate(target, d, node),
       onNodes: (target, count) => recorder.onNodes(target, count),
       onDiscoveryFailure: (target) => recorder.onDiscoveryFailure(target),

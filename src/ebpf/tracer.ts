@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { nowNs } from '../results/clock.js';
 import type { RequestTrace } from '../results/request-trace.js';
-import type { KernelCounters, WireResult, WireSink } from '../results/wire.js';
+import { WIRE_RESULT_DELAY_MS, type KernelCounters, type WireResult, type WireSink } from '../results/wire.js';
 import { computeWire } from './correlate.js';
 import { decodeBatch } from './decoder.js';
 import { ExchangeStore } from './exchanges.js';
@@ -26,8 +26,10 @@ export interface WireTracerStatus {
 
 export interface WireTracer {
   readonly up: boolean;
-  /** Call once per finished HTTP request attempt. Never throws. */
+  /** Call once per finished HTTP request attempt: joined now. Never throws. */
   observe(trace: RequestTrace): void;
+  /** The same, joined with the requests that end near it, within WIRE_RESULT_DELAY_MS. */
+  queue(trace: RequestTrace): void;
   status(): WireTracerStatus;
   /** The kernel's running totals; undefined while the tracer is down. */
   kernelCounters(): KernelCounters | undefined;
@@ -41,6 +43,7 @@ export class DownTracer implements WireTracer {
   readonly up = false;
   constructor(private readonly reason: string) {}
   observe(): void {}
+  queue(): void {}
   status(): WireTracerStatus {
     return { up: false, reason: this.reason };
   }
@@ -61,6 +64,8 @@ export class KernelWireTracer implements WireTracer {
   private closed = false;
   private warned = false;
   private last: WireResult | undefined;
+  private queued: { trace: RequestTrace; endNs: bigint }[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly native: NativeTracer,
@@ -83,18 +88,54 @@ export class KernelWireTracer implements WireTracer {
       // the kernel submitted this request's last snapshot before the app could read its last
       // byte: pull it now instead of waiting for the next loop iteration
       this.native.drain();
-      const exchanges = this.store.take(trace.localPort, trace.remotePort, trace.startNs, trace.endNs ?? nowNs());
-      // The prober's housekeeping (cleanup, sweeps): its exchanges are claimed, not measured.
-      if (trace.measured === false) return;
-      if (!exchanges.length) {
-        this.sink.onUnmatched('client', 1);
-        return;
-      }
-      this.last = { trace, wire: computeWire(trace, exchanges) };
-      this.sink.onWire(this.last);
+      this.join(trace);
     } catch (e) {
       this.warnOnce(e);
     }
+  }
+
+  // At one request every few ms, each join runs cold, and each drain is a call into the addon:
+  // a batch drains once and joins its requests in a row.
+  queue(trace: RequestTrace): void {
+    if (this.closed || trace.localPort === undefined) return;
+    // the window ends when the request did, not when the batch runs (a reused socket's next request)
+    this.queued.push({ trace, endNs: trace.endNs ?? nowNs() });
+    this.flushTimer ??= setTimeout(() => this.flush(), WIRE_RESULT_DELAY_MS).unref();
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.queued;
+    this.queued = [];
+    if (!batch.length) return;
+    try {
+      this.native.drain();
+    } catch (e) {
+      this.warnOnce(e);
+      return;
+    }
+    for (const { trace, endNs } of batch) {
+      try {
+        this.join(trace, endNs);
+      } catch (e) {
+        this.warnOnce(e);
+      }
+    }
+  }
+
+  /** One request against what the store holds (drained by the caller). Throws on a bug. */
+  private join(trace: RequestTrace, endNs = trace.endNs ?? nowNs()): void {
+    if (trace.localPort === undefined) return;
+    const exchanges = this.store.take(trace.localPort, trace.remotePort, trace.startNs, endNs);
+    // The prober's housekeeping (cleanup, sweeps): its exchanges are claimed, not measured.
+    if (trace.measured === false) return;
+    if (!exchanges.length) {
+      this.sink.onUnmatched('client', 1);
+      return;
+    }
+    this.last = { trace, wire: computeWire(trace, exchanges) };
+    this.sink.onWire(this.last);
   }
 
   private onBatch(batch: Buffer): void {
@@ -142,6 +183,7 @@ export class KernelWireTracer implements WireTracer {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     clearInterval(this.timer);
+    this.flush(); // queued requests are joined, not lost
     try {
       this.native.drain();
     } catch {

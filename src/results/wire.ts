@@ -54,6 +54,10 @@ export interface KernelCounters {
 }
 
 /** Where the tracer delivers what it produced. */
+/** A request's wire result reaches the sink at most this long after the request ended: the tracer
+ *  joins requests in batches (one drain of the kernel's ring for all, and code that stays warm). */
+export const WIRE_RESULT_DELAY_MS = 100;
+
 export interface WireSink {
   onWire(r: WireResult): void;
   onUnmatched(side: UnmatchedSide, count: number): void;

@@ -8,14 +8,13 @@ import { nowNs } from '../results/clock.js';
 import type { CycleResult } from '../results/cycle.js';
 import type { TraceExportSink } from '../results/trace-export.js';
 import type { SpanIds } from '../results/trace-context.js';
-import type { WireResult, WireTiming } from '../results/wire.js';
+import { WIRE_RESULT_DELAY_MS, type WireResult, type WireTiming } from '../results/wire.js';
 import { startPipeline, type SpanPipeline } from './export.js';
 import type { TracingSettings } from './settings.js';
 import { endCycle, wallClock, type ToWall } from './spans.js';
 
-/** A cycle's spans are built this long after its result, for wire results still being joined (the
- *  tracer joins a request a turn after it ends). */
-const WIRE_GRACE_MS = 200;
+/** A cycle's spans are built this long after its result, for wire results still being joined. */
+const WIRE_GRACE_MS = WIRE_RESULT_DELAY_MS + 100;
 
 interface OpenCycle {
   key: string;

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WIRE_METRICS } from '../../src/metrics/names.js';
+import type { RequestTrace } from '../../src/results/request-trace.js';
+import { WIRE_RESULT_DELAY_MS } from '../../src/results/wire.js';
+import { markRequestStart, withRequestScope } from '../../src/s3/instrument.js';
 import { request, startServer, type TestServer } from '../support/ebpf/servers.js';
 import { joinedWire, metricValue, startTestTracer, traced, type TestTracer } from '../support/ebpf/tracer.js';
 
@@ -134,6 +138,53 @@ test('the status view holds the wire timing of exactly the request it joined', a
     assert.equal(t.view.timingOf({ ...r.trace }), undefined, 'another request with the same fields is not it');
   } finally {
     agent.destroy();
+  }
+});
+
+test('queued requests are joined together after the batch delay, each to its own exchange on a reused socket', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const traces: RequestTrace[] = [];
+  const delays = [5, 40, 15, 25];
+  const warn = t.logs.length;
+  try {
+    for (const [i, d] of delays.entries()) {
+      await withRequestScope({ target: 'batch', operation: 'GetObject', traces, onTrace: (x) => t.tracer.queue(x) }, async () => {
+        markRequestStart();
+        await request({ port: server.port, method: 'GET', path: `/bucket/key-${i}`, agent, delayMs: d });
+      });
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(traces.length, delays.length);
+    assert.equal(t.view.timingOf(traces[0]!), undefined, 'not joined before the batch runs');
+    await sleep(WIRE_RESULT_DELAY_MS + 50);
+    for (const [i, d] of delays.entries()) {
+      const w = t.view.timingOf(traces[i]!);
+      assert.ok(w, `request ${i} joined`);
+      assert.equal(w.wireOperation?.path, `/bucket/key-${i}`, `request ${i}: its own exchange`);
+      assert.equal(w.newConnection, i === 0, `request ${i}: one socket for all`);
+      assert.ok(w.phases.server! >= d / 1000 && w.phases.server! < d / 1000 + 0.03, `request ${i}: server ${w.phases.server} for a ${d} ms hold`);
+    }
+    assert.deepEqual(t.logs.slice(warn).filter((l) => l.level >= 40), [], 'no warnings');
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('closing the tracer joins what it still had queued', async () => {
+  const own = await startTestTracer();
+  const agent = new http.Agent({ keepAlive: false });
+  const traces: RequestTrace[] = [];
+  try {
+    await withRequestScope({ target: 'close', operation: 'GetObject', traces, onTrace: (x) => own.tracer.queue(x) }, async () => {
+      markRequestStart();
+      await request({ port: server.port, method: 'GET', path: '/bucket/key', agent });
+    });
+    await new Promise((r) => setImmediate(r));
+    await own.tracer.close();
+    assert.ok(own.view.timingOf(traces[0]!), 'joined at close');
+  } finally {
+    agent.destroy();
+    await own.tracer.close();
   }
 });
 
