@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { createNetNs, type NetNs } from './netns.js';
-import type { Proc } from './proc.js';
+import { spawnProc, type Proc } from './proc.js';
 
 const SERVER = `require('http').createServer((q, s) => s.end(Buffer.alloc(65536, 7)))
   .listen(8080, process.argv[1], () => console.log('listening'))`;
@@ -57,12 +57,34 @@ test('rateLimit slows a transfer to the configured rate, and is removable', asyn
   assert.ok(fast < 300, `unlimited transfer took ${fast} ms`);
 });
 
+const state = (pid: number) => { try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]; } catch { return 'gone'; } };
+
 test('destroy removes the namespace, the link and the processes inside', async () => {
   const other = await createNetNs();
   const p = other.spawn('sleep', ['60']);
   await other.destroy();
-  const state = (pid: number) => { try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]; } catch { return 'gone'; } };
   assert.ok(['gone', 'Z'].includes(state(p.pid)!));
   assert.doesNotMatch(execFileSync('ip', ['netns', 'list']).toString(), new RegExp(other.name));
   assert.doesNotMatch(execFileSync('ip', ['link']).toString(), new RegExp(other.hostIf));
+});
+
+test('a test process told to stop (SIGTERM, SIGINT) still removes its namespace and processes', async () => {
+  const netnsJs = new URL('./netns.js', import.meta.url).href;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // a test file's process that made a namespace with a process inside, then is cancelled
+    const child = spawnProc(process.execPath, ['--input-type=module', '-e', `
+      const { createNetNs } = await import(${JSON.stringify(netnsJs)});
+      const ns = await createNetNs();
+      const p = ns.spawn('sleep', ['60']);
+      console.log('READY', ns.name, ns.hostIf, p.pid);
+      setInterval(() => {}, 1000);`]);
+    const [, name, hostIf, pid] = (await child.waitForLine(/^READY /)).trim().split(' ');
+    assert.match(execFileSync('ip', ['netns', 'list']).toString(), new RegExp(name!), 'made');
+    child.child.kill(signal);
+    const { code } = await child.exited;
+    assert.equal(code, signal === 'SIGTERM' ? 143 : 130, `${signal}: the conventional exit code`);
+    assert.doesNotMatch(execFileSync('ip', ['netns', 'list']).toString(), new RegExp(name!), `${signal}: namespace removed`);
+    assert.doesNotMatch(execFileSync('ip', ['link']).toString(), new RegExp(hostIf!), `${signal}: link removed`);
+    assert.ok(['gone', 'Z'].includes(state(Number(pid))!), `${signal}: the process inside was killed`);
+  }
 });

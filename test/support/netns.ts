@@ -5,6 +5,7 @@
 import { execFile, spawnSync, type SpawnOptions } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
+import { atExit } from './exit.js';
 import { spawnProc, type Proc } from './proc.js';
 
 const run = promisify(execFile);
@@ -36,7 +37,7 @@ const ip = (...args: string[]) => run('ip', args);
 export async function createNetNs(): Promise<NetNs> {
   if (!hooked) {
     hooked = true;
-    process.on('exit', () => {
+    atExit(() => {
       for (const [ns, hostIf] of live) {
         spawnSync('ip', ['link', 'del', hostIf], { stdio: 'ignore' });
         spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });

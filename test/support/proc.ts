@@ -2,6 +2,7 @@
 // the test ends (explicit kill(), or the safety net when the test process exits).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { atExit } from './exit.js';
 
 export interface Proc {
   child: ChildProcess;
@@ -25,7 +26,7 @@ let hooked = false;
 function hookExit() {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => { for (const pid of live) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
+  atExit(() => { for (const pid of live) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
 }
 
 export function spawnProc(cmd: string, args: string[] = [], opts: SpawnOptions = {}): Proc {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { atExit } from '../exit.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', '..');
 
@@ -94,10 +95,9 @@ export async function startLossyNamespace(port: number): Promise<LossyNamespace>
     removeNet();
     rmSync(dir, { recursive: true, force: true });
   };
-  const onExit = () => cleanup();
-  process.once('exit', onExit);
+  const forget = atExit(cleanup);
   const close = () => {
-    process.removeListener('exit', onExit);
+    forget();
     cleanup();
   };
   try {
