@@ -16,7 +16,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { RESULTS } from './harness.js';
-import { benchConfigYaml, cliFirstLine, cpuLayout, REPO_ROOT, round, type S3Endpoint } from './lib.js';
+import { benchConfigYaml, cliFirstLine, cpuLayout, median, REPO_ROOT, round, type S3Endpoint } from './lib.js';
 import { cpuTimesOf, memoryOf } from './proc-usage.js';
 import { type Measured, requestsOf, startExporterRun, startPeer, stop } from './sections/peer.js';
 
@@ -50,7 +50,6 @@ async function startVariant(v: Variant, i: number, rgw: S3Endpoint, targets: num
   return m;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 
 async function main(): Promise<void> {
   if (!args.endpoint) throw new Error('--endpoint URL: an RGW (scripts/rgw-start.sh) to probe');

@@ -23,6 +23,12 @@ function pct(xs: readonly number[], q: number): number | undefined {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
+/** The median of unsorted values, the mean of the middle two for an even count. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export function dist(xs: readonly number[]): { n: number; p50?: number; p99?: number; max?: number } {
   return { n: xs.length, p50: pct(xs, 0.5), p99: pct(xs, 0.99), max: pct(xs, 1) };
 }

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnProc, type Proc } from '../../test/support/proc.js';
 import { freePort } from '../../test/support/rgw.js';
 import type { Harness, R } from '../harness.js';
-import { benchConfigYaml, REPO_ROOT, round, type S3Endpoint } from '../lib.js';
+import { benchConfigYaml, median, REPO_ROOT, round, type S3Endpoint } from '../lib.js';
 import { cpuSecondsOf, memoryOf } from '../proc-usage.js';
 
 const PEER = path.join(REPO_ROOT, 'bench/peers/seed_prober.py');
@@ -106,10 +106,6 @@ interface Figures { cpuMsPerRequest: number; cpuMsPerWindow: number[]; requestsP
 interface Group { targets: number; members: Member[]; figures: Partial<Record<Member, Figures>> }
 
 const r3 = (x: number) => round(x, 3) ?? Number.NaN;
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-};
 
 /** One group side by side on the prober's core: warm-up, then `windows` windows of `seconds`. */
 async function runGroup(h: Harness, rgw: S3Endpoint, targets: number, members: Member[], o: { warm: number; windows: number; seconds: number }): Promise<Group> {
@@ -196,16 +192,16 @@ export async function sectionPeer(h: Harness, rgw: S3Endpoint, args: { warmup?: 
       const mine = gs.filter((g) => g.figures[m]);
       if (!mine.length) return [];
       const withPeer = mine.filter((g) => g.figures.peer);
-      const max = (of: (g: Group) => number) => Math.max(...mine.map(of));
       const mean = (xs: number[]) => r3(xs.reduce((a, x) => a + x, 0) / xs.length);
+      const peakOf = (who: Member, of: Group[], k: 'peakRssMb' | 'peakAnonMb') => Math.max(...of.map((g) => g.figures[who]![k]));
+      const [proberPeak, peerPeak] = [peakOf(m, mine, 'peakRssMb'), peakOf('peer', withPeer, 'peakRssMb')];
       const cpu = sameTimeRatio(withPeer, m, 'peer');
       return [{
         targets, ebpf: m === 'on', runs: mine.length,
         cpuRatio: cpu?.median, cpuRatioMin: cpu?.min, cpuRatioMax: cpu?.max,
         proberCpuMsPerRequest: mean(withPeer.map((g) => g.figures[m]!.cpuMsPerRequest)), peerCpuMsPerRequest: mean(withPeer.map((g) => g.figures.peer!.cpuMsPerRequest)),
-        proberPeakRssMb: max((g) => g.figures[m]!.peakRssMb), peerPeakRssMb: Math.max(...withPeer.map((g) => g.figures.peer!.peakRssMb)),
-        peakRssRatio: r3(max((g) => g.figures[m]!.peakRssMb) / Math.max(...withPeer.map((g) => g.figures.peer!.peakRssMb))),
-        anonRssRatio: r3(max((g) => g.figures[m]!.peakAnonMb) / Math.max(...withPeer.map((g) => g.figures.peer!.peakAnonMb))),
+        proberPeakRssMb: proberPeak, peerPeakRssMb: peerPeak, peakRssRatio: r3(proberPeak / peerPeak),
+        anonRssRatio: r3(peakOf(m, mine, 'peakAnonMb') / peakOf('peer', withPeer, 'peakAnonMb')),
         proberRequestsPerSecond: mean(withPeer.map((g) => g.figures[m]!.requestsPerSecond)), peerRequestsPerSecond: mean(withPeer.map((g) => g.figures.peer!.requestsPerSecond)),
       }];
     });

@@ -234,7 +234,7 @@ export class ProberRuntime {
 
   /** A scrape then copies the text of what the cycles changed instead of rendering it (BENCHMARKS.md,
    *  scrape). Batched: one pass for the cycles that end within 500 ms, late enough for their
-   *  tracer observations (deferred a turn) to be in, and at most one pass every
+   *  wire results (joined within WIRE_RESULT_DELAY_MS) to be in, and at most one pass every
    *  PRERENDER_GAP_MS: a series a cycle re-renders is thrown away by the next cycle unless a
    *  scrape came between, and scrapes come every 15-60 s; what changed since the last pass a
    *  scrape renders itself. */

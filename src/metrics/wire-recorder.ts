@@ -1,12 +1,10 @@
 // Turns the wire tracer's results into metric samples. Durations of failed requests are not
 // observed: they would mix two populations, as the client-side families avoid too.
 import type { Registry } from 'prom-client';
-import { seriesHandle, type SeriesHandle } from '../exposition/prom-internals.js';
+import { seriesHandle, type Labels, type SeriesHandle } from '../exposition/prom-internals.js';
 import { isMismatch, type UnmatchedSide, type WireResult, type WireSink } from '../results/wire.js';
 import { removeSeries } from './remove-series.js';
 import { createWireFamilies, type TracerState, type WireFamilies } from './wire-families.js';
-
-type Labels = Record<string, string>;
 
 function kept<V>(map: Map<string, V>, key: string, make: () => V): V {
   let v = map.get(key);

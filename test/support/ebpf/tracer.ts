@@ -1,5 +1,6 @@
 // Starts the wire tracer with a private registry and a logger whose lines the test can read, and
-// runs client requests the way the S3 layer does (diagnostics-channel traces -> observe).
+// runs client requests the way the S3 layer does (diagnostics-channel traces), each joined at once
+// (observe; the exporter queues them for a batched join).
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
